@@ -1,0 +1,706 @@
+//! Command-line and environment parsing for the three personalities.
+//!
+//! The name crumb-init is called by picks the personality. Parsing only fills a
+//! [`Config`]; everything the personalities share (the event loop) reads that.
+
+use crate::signals::{self, Rewrite, SIGTSTP, SIGTTIN, SIGTTOU};
+use crate::status::ExitRemap;
+
+/// Which init crumb-init stands in for, from the basename of argv[0].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Personality {
+    /// dumb-init's CLI and messages, plus crumb-init's long options (the default).
+    DumbInit,
+    /// tini 0.19's CLI and messages (`tini`, `tini-static`, `docker-init`).
+    Tini,
+    /// The Kubernetes pause program (`pause`).
+    Pause,
+}
+
+pub fn basename(path: &[u8]) -> &[u8] {
+    path.rsplit(|&c| c == b'/').next().unwrap_or(path)
+}
+
+impl Personality {
+    pub fn from_argv0(argv0: &[u8]) -> Self {
+        match basename(argv0) {
+            b"tini" | b"tini-static" | b"docker-init" => Self::Tini,
+            b"pause" => Self::Pause,
+            _ => Self::DumbInit,
+        }
+    }
+}
+
+/// How the child is detached from the init before exec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Session {
+    /// dumb-init: setsid() and take stdin as the controlling terminal.
+    New,
+    /// tini: a process group of its own, made the terminal's foreground group.
+    NewGroup,
+    /// dumb-init -c: stays in the init's session and group.
+    Inherit,
+}
+
+/// Verbosity levels, tini's scale: a message shows when its level <= the verbosity.
+pub const ERROR: u8 = 0;
+pub const WARN: u8 = 1;
+pub const INFO: u8 = 2;
+pub const DEBUG: u8 = 3;
+pub const TRACE: u8 = 4;
+
+/// At most this many different signals can be delayed (one timer each).
+pub const MAX_DELAYS: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Delay {
+    pub signal: u8,
+    pub seconds: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub personality: Personality,
+    /// Index in argv of the program to run; argv.len() in pause mode.
+    pub command: usize,
+    pub pause: bool,
+    pub session: Session,
+    /// Forward to the child's process group instead of the child alone.
+    pub signal_group: bool,
+    /// As PID 1, forward to every process of the namespace (kill(-1)).
+    pub signal_all: bool,
+    pub rewrite: Rewrite,
+    /// Stop the init after forwarding TSTP/TTIN/TTOU (dumb-init).
+    pub self_suspend: bool,
+    /// Forward SIGTERM to the children when the main child exits (dumb-init).
+    pub term_on_exit: bool,
+    pub verbosity: u8,
+    /// Say so when a process other than the main child is reaped (tini -w).
+    pub warn_on_reap: bool,
+    /// 0: exit at once when the main child exits, as dumb-init and tini do.
+    pub grace_seconds: u32,
+    pub delays: heapless::Vec<Delay, MAX_DELAYS>,
+    /// Signal to get when the parent dies; 0 for none.
+    pub pdeathsig: u8,
+    pub remap_exit: ExitRemap,
+    /// DUMB_INIT_DEBUG=1 turned debugging on (it says so once running).
+    pub debug_from_env: bool,
+    /// DUMB_INIT_SETSID=0 turned setsid mode off (it says so once running).
+    pub setsid_off_from_env: bool,
+}
+
+impl Config {
+    fn new(personality: Personality) -> Self {
+        Self {
+            personality,
+            command: 0,
+            pause: false,
+            session: Session::New,
+            signal_group: true,
+            signal_all: false,
+            rewrite: Rewrite::default(),
+            self_suspend: true,
+            term_on_exit: true,
+            verbosity: WARN,
+            warn_on_reap: false,
+            grace_seconds: 0,
+            delays: heapless::Vec::new(),
+            pdeathsig: 0,
+            remap_exit: ExitRemap::default(),
+            debug_from_env: false,
+            setsid_off_from_env: false,
+        }
+    }
+
+    pub fn delay(&self, signal: u8) -> Option<u32> {
+        self.delays.iter().find(|d| d.signal == signal).map(|d| d.seconds)
+    }
+}
+
+/// A getopt_long diagnostic, worded by `log` as glibc words it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetoptError<'a> {
+    /// `--yolo`: the text after `--`, `=value` included.
+    Unrecognized(&'a [u8]),
+    /// `-x`
+    Invalid(u8),
+    /// `-r` at the end.
+    ShortNeedsArgument(u8),
+    /// `--rewrite` at the end.
+    LongNeedsArgument(&'static [u8]),
+    /// `--help=3`
+    LongTakesNoArgument(&'static [u8]),
+    /// `--ver`: the text after `--`, and the matching entries of `LONG_OPTIONS`.
+    Ambiguous(&'a [u8], u32),
+}
+
+/// Why parsing ends the program instead of running one; exit code from [`Stop::code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop<'a> {
+    Help,
+    Version,
+    License,
+    NoCommand,
+    Getopt(GetoptError<'a>),
+    /// dumb-init's three-line `-r` usage.
+    BadRewrite,
+    /// An option (or environment variable) and the value it cannot take.
+    BadValue(&'static [u8], &'a [u8]),
+    /// `--pause` and a command too.
+    PauseWithCommand,
+}
+
+impl Stop<'_> {
+    pub fn code(&self) -> u8 {
+        match self {
+            Stop::Help | Stop::Version | Stop::License => 0,
+            _ => 1,
+        }
+    }
+}
+
+pub struct LongOption {
+    pub name: &'static [u8],
+    pub takes_value: bool,
+    /// The short option it stands for, or a code of its own.
+    pub id: u8,
+    /// dumb-init's own options resolve abbreviations before crumb-init's, so every
+    /// abbreviation dumb-init accepts means the same here (`--s` is `--single-child`).
+    pub dumb_init: bool,
+}
+
+const GRACE: u8 = 1;
+const SIGNAL_ALL: u8 = 2;
+const DELAY: u8 = 3;
+const NO_SELF_SUSPEND: u8 = 4;
+const PDEATHSIG: u8 = 5;
+const REMAP_EXIT: u8 = 6;
+const PAUSE: u8 = 7;
+
+const fn long(name: &'static [u8], takes_value: bool, id: u8, dumb_init: bool) -> LongOption {
+    LongOption { name, takes_value, id, dumb_init }
+}
+
+/// dumb-init's options in its own order (ambiguity messages list them so), then ours.
+pub const LONG_OPTIONS: [LongOption; 12] = [
+    long(b"help", false, b'h', true),
+    long(b"single-child", false, b'c', true),
+    long(b"rewrite", true, b'r', true),
+    long(b"verbose", false, b'v', true),
+    long(b"version", false, b'V', true),
+    long(b"grace-period", true, GRACE, false),
+    long(b"signal-all", false, SIGNAL_ALL, false),
+    long(b"delay", true, DELAY, false),
+    long(b"no-self-suspend", false, NO_SELF_SUSPEND, false),
+    long(b"pdeathsig", true, PDEATHSIG, false),
+    long(b"remap-exit", true, REMAP_EXIT, false),
+    long(b"pause", false, PAUSE, false),
+];
+
+const DUMB_INIT_SHORT: &[u8] = b"hvVcr:";
+const TINI_SHORT: &[u8] = b"p:hvwgle:s";
+
+/// Whether short option `c` exists in `spec` (getopt syntax), and takes a value.
+fn short_option(spec: &[u8], c: u8) -> Option<bool> {
+    let at = spec.iter().position(|&s| s == c && s != b':')?;
+    Some(spec.get(at + 1) == Some(&b':'))
+}
+
+/// getopt_long over `argv` as glibc does it with a leading `+`: options end at the
+/// first word that is not one, or after `--`.
+struct Getopt<'a, A> {
+    argv: &'a [A],
+    short: &'static [u8],
+    long: &'static [LongOption],
+    /// The word being read; after the last option, the first word of the command.
+    index: usize,
+    /// Position inside a bundle of short options (`-vc`), 0 between words.
+    offset: usize,
+}
+
+type Parsed<'a> = Result<(u8, Option<&'a [u8]>), GetoptError<'a>>;
+
+impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
+    fn new(argv: &'a [A], short: &'static [u8], long: &'static [LongOption]) -> Self {
+        Self { argv, short, long, index: 1, offset: 0 }
+    }
+
+    fn word(&self, index: usize) -> Option<&'a [u8]> {
+        self.argv.get(index).map(AsRef::as_ref)
+    }
+
+    fn next_option(&mut self) -> Option<Parsed<'a>> {
+        let word = self.word(self.index)?;
+        if self.offset == 0 {
+            match word {
+                b"--" => {
+                    self.index += 1;
+                    return None;
+                }
+                [b'-', b'-', rest @ ..] if !self.long.is_empty() => {
+                    self.index += 1;
+                    return Some(self.long_option(rest));
+                }
+                [b'-', _, ..] => self.offset = 1,
+                _ => return None,
+            }
+        }
+        let c = word.get(self.offset).copied()?;
+        let rest = word.get(self.offset + 1..).unwrap_or_default();
+        self.offset += 1;
+        if rest.is_empty() {
+            self.index += 1;
+            self.offset = 0;
+        }
+        let Some(takes_value) = short_option(self.short, c) else {
+            return Some(Err(GetoptError::Invalid(c)));
+        };
+        if !takes_value {
+            return Some(Ok((c, None)));
+        }
+        if !rest.is_empty() {
+            self.index += 1;
+            self.offset = 0;
+            return Some(Ok((c, Some(rest))));
+        }
+        let value = self.word(self.index);
+        self.index += 1;
+        Some(value.map(|v| (c, Some(v))).ok_or(GetoptError::ShortNeedsArgument(c)))
+    }
+
+    fn long_option(&mut self, text: &'a [u8]) -> Parsed<'a> {
+        let (name, value) = match text.iter().position(|&c| c == b'=') {
+            Some(eq) => (text.get(..eq).unwrap_or_default(), text.get(eq + 1..)),
+            None => (text, None),
+        };
+        let option = match self.long.iter().find(|o| o.name == name) {
+            Some(exact) => exact,
+            None => self.abbreviation(text, name)?,
+        };
+        match (option.takes_value, value) {
+            (false, Some(_)) => Err(GetoptError::LongTakesNoArgument(option.name)),
+            (false, None) => Ok((option.id, None)),
+            (true, Some(value)) => Ok((option.id, Some(value))),
+            (true, None) => {
+                let value = self.word(self.index).ok_or(GetoptError::LongNeedsArgument(option.name))?;
+                self.index += 1;
+                Ok((option.id, Some(value)))
+            }
+        }
+    }
+
+    fn abbreviation(&self, text: &'a [u8], name: &[u8]) -> Result<&'static LongOption, GetoptError<'a>> {
+        let matches = |dumb_init: bool| {
+            self.long.iter().enumerate().fold(0u32, |set, (i, o)| {
+                let hit = o.dumb_init == dumb_init && o.name.starts_with(name);
+                set | ((hit as u32) << i)
+            })
+        };
+        let found = match matches(true) {
+            0 => matches(false),
+            set => set,
+        };
+        match found.count_ones() {
+            0 => Err(GetoptError::Unrecognized(text)),
+            1 => self.long.get(found.trailing_zeros() as usize).ok_or(GetoptError::Unrecognized(text)),
+            _ => Err(GetoptError::Ambiguous(text, found)),
+        }
+    }
+}
+
+/// The value of `name` in the environment (`NAME=value` words).
+pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]> {
+    env.iter().find_map(|entry| entry.as_ref().strip_prefix(name)?.strip_prefix(b"="))
+}
+
+/// Reads argv and the environment. tini's parser moves options found after the
+/// program in front of it, as GNU getopt does, hence `&mut`.
+pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Config, Stop<'a>> {
+    let personality = Personality::from_argv0(argv.first().map(AsRef::as_ref).unwrap_or_default());
+    let mut config = match personality {
+        Personality::DumbInit => parse_dumb_init(argv, env)?,
+        Personality::Tini => {
+            if argv.len() == 2 && argv.get(1).map(AsRef::as_ref) == Some(b"--version") {
+                return Err(Stop::Version);
+            }
+            permute(argv, TINI_SHORT);
+            parse_tini(argv, env)?
+        }
+        Personality::Pause => parse_pause(argv)?,
+    };
+    if let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD").filter(|_| config.grace_seconds == 0) {
+        config.grace_seconds = signals::parse_decimal(value).ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
+    }
+    Ok(config)
+}
+
+fn parse_dumb_init<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, Stop<'a>> {
+    let mut config = Config::new(Personality::DumbInit);
+    let mut options = Getopt::new(argv, DUMB_INIT_SHORT, &LONG_OPTIONS);
+    while let Some(option) = options.next_option() {
+        let (id, value) = option.map_err(Stop::Getopt)?;
+        let value = value.unwrap_or_default();
+        match id {
+            b'h' => return Err(Stop::Help),
+            b'V' => return Err(Stop::Version),
+            b'v' => config.verbosity = DEBUG,
+            b'c' => config.session = Session::Inherit,
+            b'r' => {
+                let (from, to) = signals::parse_rewrite(value).ok_or(Stop::BadRewrite)?;
+                config.rewrite.set(from, to);
+            }
+            GRACE => {
+                config.grace_seconds =
+                    signals::parse_decimal(value).ok_or(Stop::BadValue(b"--grace-period", value))?;
+            }
+            SIGNAL_ALL => config.signal_all = true,
+            DELAY => add_delay(&mut config, value).ok_or(Stop::BadValue(b"--delay", value))?,
+            NO_SELF_SUSPEND => config.self_suspend = false,
+            PDEATHSIG => config.pdeathsig = signals::parse(value).ok_or(Stop::BadValue(b"--pdeathsig", value))?,
+            REMAP_EXIT => config.remap_exit.insert(exit_code(value).ok_or(Stop::BadValue(b"--remap-exit", value))?),
+            _ => config.pause = true,
+        }
+    }
+    config.command = options.index;
+    match (config.pause, config.command < argv.len()) {
+        (false, false) => return Err(Stop::NoCommand),
+        (true, true) => return Err(Stop::PauseWithCommand),
+        _ => {}
+    }
+    if getenv(env, b"DUMB_INIT_DEBUG") == Some(b"1") {
+        config.verbosity = DEBUG;
+        config.debug_from_env = true;
+    }
+    if getenv(env, b"DUMB_INIT_SETSID") == Some(b"0") {
+        config.session = Session::Inherit;
+        config.setsid_off_from_env = true;
+    }
+    if config.session == Session::New {
+        // A process in an orphaned process group ignores these three by default.
+        for signal in [SIGTSTP, SIGTTOU, SIGTTIN] {
+            config.rewrite.set_unless_given(signal, signals::SIGSTOP);
+        }
+    } else {
+        config.signal_group = false;
+    }
+    Ok(config)
+}
+
+/// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
+fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
+    let colon = value.iter().position(|&c| c == b':')?;
+    let signal = signals::parse(value.get(..colon)?)?;
+    let seconds = signals::parse_decimal(value.get(colon + 1..)?)?;
+    config.delays.retain(|d| d.signal != signal);
+    if seconds > 0 {
+        config.delays.push(Delay { signal, seconds }).ok()?;
+    }
+    Some(())
+}
+
+fn exit_code(value: &[u8]) -> Option<u8> {
+    signals::parse_decimal(value).and_then(|code| u8::try_from(code).ok())
+}
+
+/// GNU getopt's permutation: options anywhere before `--` move in front of the other
+/// words, keeping their order, so `tini prog -v` is `tini -v prog`. A `--` moves along
+/// with them, so the words after it stay the program's.
+fn permute<A>(argv: &mut [A], short: &[u8])
+where
+    A: AsRef<[u8]>,
+{
+    let mut first_word = 1; // where the words that are not options begin
+    let mut index = 1;
+    while index < argv.len() {
+        let Some(word) = argv.get(index).map(AsRef::as_ref) else { break };
+        let ends_options = word == b"--";
+        let span = match word {
+            b"--" => 1,
+            [b'-', letters @ ..] if !letters.is_empty() => {
+                // The option words, with the next word if the last option wants a value.
+                let wants_next = letters.iter().enumerate().find_map(|(i, &c)| {
+                    short_option(short, c).filter(|&v| v).map(|_| i + 1 == letters.len())
+                });
+                1 + usize::from(wants_next == Some(true) && index + 1 < argv.len())
+            }
+            _ => {
+                index += 1;
+                continue;
+            }
+        };
+        if let Some(moved) = argv.get_mut(first_word..index + span).filter(|m| span <= m.len()) {
+            moved.rotate_right(span);
+        }
+        first_word += span;
+        index += span;
+        if ends_options {
+            break;
+        }
+    }
+}
+
+fn parse_tini<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, Stop<'a>> {
+    let mut config = Config {
+        session: Session::NewGroup,
+        signal_group: false,
+        self_suspend: false,
+        term_on_exit: false,
+        ..Config::new(Personality::Tini)
+    };
+    // tini forwards neither the synchronous signals nor TTIN/TTOU.
+    for signal in [
+        signals::SIGFPE, signals::SIGILL, signals::SIGSEGV, signals::SIGBUS, signals::SIGABRT,
+        signals::SIGTRAP, signals::SIGSYS, SIGTTIN, SIGTTOU,
+    ] {
+        config.rewrite.set(signal, 0);
+    }
+    let mut options = Getopt::new(argv, TINI_SHORT, &[]);
+    while let Some(option) = options.next_option() {
+        let (id, value) = option.map_err(Stop::Getopt)?;
+        let value = value.unwrap_or_default();
+        match id {
+            b'h' => return Err(Stop::Help),
+            b'l' => return Err(Stop::License),
+            b'v' => config.verbosity = config.verbosity.saturating_add(1),
+            b'w' => config.warn_on_reap = true,
+            b'g' => config.signal_group = true,
+            b'p' => config.pdeathsig = signals::parse(value).ok_or(Stop::BadValue(b"-p", value))?,
+            b'e' => config.remap_exit.insert(exit_code(value).ok_or(Stop::BadValue(b"-e", value))?),
+            _ => {} // -s: crumb-init is a subreaper whenever it is not PID 1.
+        }
+    }
+    config.command = options.index;
+    if config.command >= argv.len() {
+        return Err(Stop::NoCommand);
+    }
+    if getenv(env, b"TINI_KILL_PROCESS_GROUP").is_some() {
+        config.signal_group = true;
+    }
+    if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
+        // atoi(): leading digits, anything else is 0.
+        let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
+        let number = value.get(..digits).and_then(signals::parse_decimal).unwrap_or(0);
+        config.verbosity = u8::try_from(number).unwrap_or(u8::MAX);
+    }
+    Ok(config)
+}
+
+/// pause ignores its arguments but `-v` (any case), which prints its version.
+fn parse_pause<A: AsRef<[u8]>>(argv: &[A]) -> Result<Config, Stop<'static>> {
+    if argv.iter().skip(1).any(|a| a.as_ref().eq_ignore_ascii_case(b"-v")) {
+        return Err(Stop::Version);
+    }
+    Ok(Config { pause: true, command: argv.len(), ..Config::new(Personality::Pause) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str], env: &[&str]) -> Result<Config, String> {
+        let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let env: Vec<&[u8]> = env.iter().map(|a| a.as_bytes()).collect();
+        parse(&mut argv, &env).map_err(|stop| format!("{stop:?}"))
+    }
+
+    fn command(args: &[&str]) -> Vec<String> {
+        let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let config = parse(&mut argv, &[]).unwrap();
+        argv[config.command..].iter().map(|a| String::from_utf8(a.to_vec()).unwrap()).collect()
+    }
+
+    fn stop(args: &[&str]) -> String {
+        run(args, &[]).unwrap_err()
+    }
+
+    #[test]
+    fn personality_from_name() {
+        assert_eq!(Personality::from_argv0(b"/usr/bin/dumb-init"), Personality::DumbInit);
+        assert_eq!(Personality::from_argv0(b"crumb-init"), Personality::DumbInit);
+        assert_eq!(Personality::from_argv0(b"/sbin/docker-init"), Personality::Tini);
+        assert_eq!(Personality::from_argv0(b"tini-static"), Personality::Tini);
+        assert_eq!(Personality::from_argv0(b"/pause"), Personality::Pause);
+        assert_eq!(Personality::from_argv0(b"pause/"), Personality::DumbInit);
+        assert_eq!(Personality::from_argv0(b""), Personality::DumbInit);
+    }
+
+    #[test]
+    fn dumb_init_defaults() {
+        let config = run(&["dumb-init", "sh", "-c", "x"], &[]).unwrap();
+        assert_eq!(config.command, 1);
+        assert_eq!(config.session, Session::New);
+        assert!(config.signal_group && config.self_suspend && config.term_on_exit);
+        assert_eq!(config.verbosity, WARN);
+        assert_eq!(config.rewrite.get(SIGTSTP), Some(signals::SIGSTOP));
+        assert_eq!(config.rewrite.get(SIGTTIN), Some(signals::SIGSTOP));
+        assert_eq!(config.rewrite.get(SIGTTOU), Some(signals::SIGSTOP));
+        assert_eq!(config.rewrite.get(15), None);
+        assert_eq!(command(&["dumb-init", "sh", "-c", "x"]), ["sh", "-c", "x"]);
+    }
+
+    #[test]
+    fn dumb_init_options() {
+        let config = run(&["d", "-vc", "-r15:3", "-r", "TERM:0", "--rewrite=1:2", "--", "-x"], &[]).unwrap();
+        assert_eq!(config.verbosity, DEBUG);
+        assert_eq!(config.session, Session::Inherit);
+        assert!(!config.signal_group);
+        assert_eq!(config.rewrite.get(15), Some(0));
+        assert_eq!(config.rewrite.get(1), Some(2));
+        // Single-child mode keeps job-control signals as they are.
+        assert_eq!(config.rewrite.get(SIGTSTP), None);
+        assert_eq!(config.command, 7);
+        // The user's own job-control rewrite wins over the default one.
+        let config = run(&["d", "-r", "20:0", "x"], &[]).unwrap();
+        assert_eq!(config.rewrite.get(SIGTSTP), Some(0));
+        assert_eq!(config.rewrite.get(SIGTTIN), Some(signals::SIGSTOP));
+        // Long options with separate values and unique prefixes.
+        let config = run(&["d", "--rewrite", "2:3", "--verb", "--single", "x"], &[]).unwrap();
+        assert_eq!(config.rewrite.get(2), Some(3));
+        assert_eq!(config.verbosity, DEBUG);
+        assert_eq!(config.session, Session::Inherit);
+        // Option parsing stops at the first word that is not an option.
+        assert_eq!(command(&["d", "sh", "-c", "-v"]), ["sh", "-c", "-v"]);
+        assert_eq!(command(&["d", "-", "x"]), ["-", "x"]);
+        assert_eq!(command(&["d", "--", "--", "x"]), ["--", "x"]);
+    }
+
+    #[test]
+    fn dumb_init_stops() {
+        assert_eq!(stop(&["d"]), "NoCommand");
+        assert_eq!(stop(&["d", "-v"]), "NoCommand");
+        assert_eq!(stop(&["d", "--"]), "NoCommand");
+        assert_eq!(stop(&["d", "-h", "x"]), "Help");
+        assert_eq!(stop(&["d", "-vh"]), "Help");
+        assert_eq!(stop(&["d", "--version"]), "Version");
+        assert_eq!(stop(&["d", "-V", "--bogus"]), "Version");
+        assert_eq!(stop(&["d", "-r", "1:32", "x"]), "BadRewrite");
+        assert_eq!(stop(&["d", "--rewrite=", "x"]), "BadRewrite");
+        assert_eq!(stop(&["d", "-r"]), "Getopt(ShortNeedsArgument(114))");
+        assert_eq!(stop(&["d", "--rewrite"]), "Getopt(LongNeedsArgument([114, 101, 119, 114, 105, 116, 101]))");
+        assert_eq!(stop(&["d", "-x"]), "Getopt(Invalid(120))");
+        assert!(stop(&["d", "--yolo=1", "x"]).starts_with("Getopt(Unrecognized([121, 111, 108, 111, 61, 49]"));
+        assert!(stop(&["d", "--help=3"]).starts_with("Getopt(LongTakesNoArgument("));
+        // --ver is ambiguous between verbose and version, as in dumb-init.
+        assert_eq!(stop(&["d", "--ver", "x"]), format!("Getopt(Ambiguous({:?}, {}))", b"ver", 0b11000));
+        // dumb-init's abbreviations keep their meaning beside crumb-init's options.
+        assert_eq!(run(&["d", "--s", "x"], &[]).unwrap().session, Session::Inherit);
+        assert_eq!(run(&["d", "--re", "1:2", "x"], &[]).unwrap().rewrite.get(1), Some(2));
+        assert_eq!(stop(&["d", "--p", "x"]), format!("Getopt(Ambiguous({:?}, {}))", b"p", (1 << 9) | (1 << 11)));
+    }
+
+    #[test]
+    fn dumb_init_environment() {
+        let config = run(&["d", "x"], &["DUMB_INIT_DEBUG=1", "DUMB_INIT_SETSID=0"]).unwrap();
+        assert!(config.debug_from_env && config.setsid_off_from_env);
+        assert_eq!(config.verbosity, DEBUG);
+        assert_eq!(config.session, Session::Inherit);
+        assert!(!config.signal_group);
+        assert_eq!(config.rewrite.get(SIGTSTP), None);
+        // Only exactly "1" and "0" count.
+        let config = run(&["d", "x"], &["DUMB_INIT_DEBUG=true", "DUMB_INIT_SETSID=no", "X_DUMB_INIT_DEBUG=1"]).unwrap();
+        assert!(!config.debug_from_env && !config.setsid_off_from_env);
+        assert_eq!(config.session, Session::New);
+        // Environment errors come after option errors, as in dumb-init.
+        assert_eq!(run(&["d"], &["DUMB_INIT_DEBUG=1"]).unwrap_err(), "NoCommand");
+    }
+
+    #[test]
+    fn crumb_options() {
+        let config = run(
+            &["crumb-init", "--grace-period=7", "--signal-all", "--delay", "TERM:5", "--delay=2:1",
+              "--no-self-suspend", "--pdeathsig=SIGKILL", "--remap-exit=143", "--remap-exit", "2", "x"],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.grace_seconds, 7);
+        assert!(config.signal_all && !config.self_suspend);
+        assert_eq!(config.delay(15), Some(5));
+        assert_eq!(config.delay(2), Some(1));
+        assert_eq!(config.delay(3), None);
+        assert_eq!(config.pdeathsig, 9);
+        assert_eq!(config.remap_exit.apply(143), 0);
+        assert_eq!(config.remap_exit.apply(2), 0);
+        assert_eq!(config.remap_exit.apply(1), 1);
+        let config = run(&["c", "--delay=TERM:5", "--delay=TERM:0", "x"], &[]).unwrap();
+        assert_eq!(config.delay(15), None);
+        let config = run(&["c", "--pause"], &[]).unwrap();
+        assert!(config.pause);
+        assert_eq!(config.command, 2);
+        assert_eq!(stop(&["c", "--pause", "x"]), "PauseWithCommand");
+        assert!(stop(&["c", "--grace-period=-1", "x"]).starts_with("BadValue("));
+        assert!(stop(&["c", "--grace-period=99999999999", "x"]).starts_with("BadValue("));
+        assert!(stop(&["c", "--delay=TERM", "x"]).starts_with("BadValue("));
+        assert!(stop(&["c", "--delay=BOGUS:1", "x"]).starts_with("BadValue("));
+        assert!(stop(&["c", "--pdeathsig=0", "x"]).starts_with("BadValue("));
+        assert!(stop(&["c", "--remap-exit=256", "x"]).starts_with("BadValue("));
+        let many: Vec<String> = (1..=9).map(|s| format!("--delay={s}:1")).collect();
+        let mut args = vec!["c"];
+        args.extend(many.iter().map(String::as_str));
+        args.push("x");
+        assert!(stop(&args).starts_with("BadValue("));
+    }
+
+    #[test]
+    fn grace_from_environment() {
+        assert_eq!(run(&["c", "x"], &["CRUMB_GRACE_PERIOD=4"]).unwrap().grace_seconds, 4);
+        assert_eq!(run(&["c", "--grace-period=2", "x"], &["CRUMB_GRACE_PERIOD=4"]).unwrap().grace_seconds, 2);
+        assert_eq!(run(&["tini", "x"], &["CRUMB_GRACE_PERIOD=3"]).unwrap().grace_seconds, 3);
+        assert!(run(&["c", "x"], &["CRUMB_GRACE_PERIOD=soon"]).unwrap_err().starts_with("BadValue("));
+    }
+
+    #[test]
+    fn tini_parsing() {
+        let config = run(&["tini", "-vvw", "-g", "-e", "143", "-e3", "-p", "SIGKILL", "-s", "--", "prog", "-v"], &[]).unwrap();
+        assert_eq!(config.personality, Personality::Tini);
+        assert_eq!(config.verbosity, 3);
+        assert!(config.warn_on_reap && config.signal_group);
+        assert_eq!(config.remap_exit.apply(143), 0);
+        assert_eq!(config.remap_exit.apply(3), 0);
+        assert_eq!(config.pdeathsig, 9);
+        assert_eq!(config.session, Session::NewGroup);
+        assert!(!config.self_suspend && !config.term_on_exit);
+        assert_eq!(config.rewrite.get(SIGTTIN), Some(0));
+        assert_eq!(config.rewrite.get(signals::SIGSEGV), Some(0));
+        assert_eq!(config.rewrite.get(15), None);
+        assert_eq!(command(&["tini", "--", "prog", "-v"]), ["prog", "-v"]);
+        // GNU permutation: options after the program are tini's.
+        assert_eq!(command(&["tini", "echo", "hi", "-w"]), ["echo", "hi"]);
+        assert_eq!(command(&["docker-init", "a", "-e", "2", "b", "--", "-c", "d"]), ["a", "b", "-c", "d"]);
+        assert_eq!(command(&["tini", "a", "-e2", "b"]), ["a", "b"]);
+        assert_eq!(stop(&["tini", "sh", "-c", "true"]), "Getopt(Invalid(99))");
+        assert_eq!(stop(&["tini"]), "NoCommand");
+        assert_eq!(stop(&["tini", "-s"]), "NoCommand");
+        assert_eq!(stop(&["tini", "--version"]), "Version");
+        assert_eq!(stop(&["tini", "--version", "x"]), "Getopt(Invalid(45))");
+        assert_eq!(stop(&["tini", "-h", "x"]), "Help");
+        assert_eq!(stop(&["tini", "-l"]), "License");
+        assert_eq!(stop(&["tini", "-e"]), "Getopt(ShortNeedsArgument(101))");
+        assert!(stop(&["tini", "-p", "FOO", "x"]).starts_with("BadValue([45, 112]"));
+        assert!(stop(&["tini", "-e", "300", "x"]).starts_with("BadValue([45, 101]"));
+    }
+
+    #[test]
+    fn tini_environment() {
+        let config = run(&["tini", "x"], &["TINI_KILL_PROCESS_GROUP=0", "TINI_VERBOSITY=3x"]).unwrap();
+        assert!(config.signal_group);
+        assert_eq!(config.verbosity, 3);
+        assert_eq!(run(&["tini", "-vvv", "x"], &["TINI_VERBOSITY=junk"]).unwrap().verbosity, 0);
+        assert_eq!(run(&["tini", "x"], &["TINI_VERBOSITY=9999"]).unwrap().verbosity, 255);
+    }
+
+    #[test]
+    fn pause_parsing() {
+        let config = run(&["pause"], &[]).unwrap();
+        assert!(config.pause);
+        assert_eq!(config.command, 1);
+        assert!(run(&["pause", "whatever", "--x"], &[]).unwrap().pause);
+        assert_eq!(stop(&["/pause", "x", "-V"]), "Version");
+    }
+
+    #[test]
+    fn getenv_matches_whole_names() {
+        let env: [&[u8]; 3] = [b"PATHX=1", b"PATH=/bin", b"PATH=/usr"];
+        assert_eq!(getenv(&env, b"PATH"), Some(&b"/bin"[..]));
+        assert_eq!(getenv(&env, b"PAT"), None);
+    }
+}

@@ -1,0 +1,417 @@
+//! The event loop: every signal arrives through one signalfd, deadlines through
+//! timerfds, all in one epoll set. Nothing wakes the init but an event.
+//!
+//! SIGCHLD reaps every exited child; any other signal is rewritten and forwarded. When
+//! the main child ends the init exits with its status, at once (dumb-init, tini) or
+//! once every other process has gone, within the grace period.
+
+use crate::cli::{Config, MAX_DELAYS};
+use crate::log::{Event, Log};
+use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
+use crate::status::ChildEnd;
+use crate::sys;
+use core::ops::ControlFlow;
+use rustix::event::epoll;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::{self, Errno};
+use rustix::process::{self, Pid, Signal, WaitOptions};
+use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec};
+
+/// epoll tokens: the signalfd, the grace timer, then one timer per delayed signal.
+const SIGNALS: u64 = 0;
+const GRACE: u64 = 1;
+const FIRST_DELAY: u64 = 2;
+
+/// Size of the kernel's `struct signalfd_siginfo`; `ssi_signo` is its first u32.
+const SIGINFO_SIZE: usize = 128;
+/// Records read per read(2).
+const SIGINFO_BATCH: usize = 16;
+
+pub struct EventLoop<'a> {
+    config: &'a Config,
+    log: &'a Log<'a>,
+    pid1: bool,
+    epoll: OwnedFd,
+    signals: OwnedFd,
+    grace_timer: Option<OwnedFd>,
+    /// One per `config.delays` entry, in the same order.
+    delay_timers: heapless::Vec<OwnedFd, MAX_DELAYS>,
+    /// The main child while it runs.
+    child: Option<Pid>,
+    /// The main child's process group, which outlives it, when it has one of its own.
+    group: Option<Pid>,
+    /// The main child's exit code (remapped) once it has ended.
+    exit_code: Option<u8>,
+    /// SIGHUP and SIGCONT from the terminal hand-off, not to be forwarded.
+    ignore_once: SigSet,
+    /// Delayed signals whose timer runs.
+    held: SigSet,
+    grace_running: bool,
+    /// The grace period is over: whatever is left gets SIGKILL.
+    killing: bool,
+    /// A terminating signal has been forwarded: the main child's end sends no other.
+    terminated: bool,
+    /// Where signalfd_siginfo records are read to; kept here so that it is zeroed once.
+    siginfo: [u8; SIGINFO_BATCH * SIGINFO_SIZE],
+}
+
+impl<'a> EventLoop<'a> {
+    /// Blocks every signal and sets up the descriptors, before any child exists.
+    /// On failure the error is logged and the exit code returned.
+    pub fn new(config: &'a Config, log: &'a Log<'a>) -> Result<Self, u8> {
+        let fail = |what: &'static [u8]| move |errno| {
+            log.emit(Event::SetupFailed(what, errno));
+            1
+        };
+        sys::set_signal_mask(!0).map_err(fail(b"block signals"))?;
+        // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
+        // would make the kernel reap children before the init sees their status.
+        let ignored = inherited_ignored_signals();
+        for signal in 1..=signals::MAX_SIGNAL {
+            if ignored & bit(signal) != 0 && signal != SIGKILL && signal != SIGSTOP {
+                sys::set_default_disposition(signal).map_err(fail(b"reset signal dispositions"))?;
+            }
+        }
+        let pid1 = process::getpid().is_init();
+        if !pid1 {
+            // Orphans of the child come to the init, not to whoever is above it.
+            process::set_child_subreaper(Some(process::getpid())).map_err(fail(b"become a subreaper"))?;
+        }
+        if config.pdeathsig != 0 {
+            // SAFETY: the parser only accepts signal numbers 1..=64.
+            let signal = unsafe { Signal::from_raw_unchecked(config.pdeathsig as i32) };
+            process::set_parent_process_death_signal(Some(signal)).map_err(fail(b"set the parent death signal"))?;
+        }
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail(b"create an epoll instance"))?;
+        let signals = sys::signalfd(!0).map_err(fail(b"create a signalfd"))?;
+        watch(&epoll, &signals, SIGNALS).map_err(fail(b"watch the signalfd"))?;
+        let new_timer = |token| -> Result<OwnedFd, u8> {
+            let flags = TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK;
+            let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags).map_err(fail(b"create a timer"))?;
+            watch(&epoll, &timer, token).map_err(fail(b"watch a timer"))?;
+            Ok(timer)
+        };
+        let grace_timer = if config.grace_seconds > 0 { Some(new_timer(GRACE)?) } else { None };
+        let mut delay_timers = heapless::Vec::new();
+        for token in (FIRST_DELAY..).take(config.delays.len()) {
+            let _ = delay_timers.push(new_timer(token)?);
+        }
+        Ok(Self {
+            config,
+            log,
+            pid1,
+            epoll,
+            signals,
+            grace_timer,
+            delay_timers,
+            child: None,
+            group: None,
+            exit_code: None,
+            ignore_once: 0,
+            held: 0,
+            grace_running: false,
+            killing: false,
+            terminated: false,
+            siginfo: [0; SIGINFO_BATCH * SIGINFO_SIZE],
+        })
+    }
+
+    /// Starts supervising the main child.
+    pub fn watch_child(&mut self, child: Pid, ignore_once: SigSet) {
+        self.child = Some(child);
+        self.group = self.config.signal_group.then_some(child);
+        self.ignore_once = ignore_once;
+    }
+
+    /// Waits for events until it is time to exit; returns the exit code.
+    pub fn run(&mut self) -> u8 {
+        let none = epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) };
+        let mut events = [none; 4];
+        loop {
+            let ready = match epoll::wait(&self.epoll, &mut events, None) {
+                Ok(count) => events.get(..count).unwrap_or_default(),
+                Err(Errno::INTR) => continue,
+                Err(errno) => {
+                    self.log.emit(Event::SetupFailed(b"wait for events", errno));
+                    return 1;
+                }
+            };
+            for event in ready.iter() {
+                let token = { event.data }.u64();
+                let flow = match token {
+                    SIGNALS => self.read_signals(),
+                    GRACE => self.grace_over(),
+                    _ => self.delay_over(token.wrapping_sub(FIRST_DELAY) as usize),
+                };
+                if let ControlFlow::Break(code) = flow {
+                    return code;
+                }
+            }
+        }
+    }
+
+    fn read_signals(&mut self) -> ControlFlow<u8> {
+        loop {
+            let read = match io::read(&self.signals, &mut self.siginfo) {
+                Ok(read) => read,
+                Err(Errno::INTR) => continue,
+                Err(_) => return ControlFlow::Continue(()), // drained (EAGAIN)
+            };
+            let mut batch = [0u8; SIGINFO_BATCH];
+            let infos = self.siginfo.get(..read).unwrap_or_default().chunks_exact(SIGINFO_SIZE);
+            for (signal, info) in batch.iter_mut().zip(infos) {
+                *signal = info.first_chunk().map_or(0, |b| u32::from_ne_bytes(*b)) as u8;
+            }
+            for &signal in batch.iter().take_while(|&&s| s != 0) {
+                self.on_signal(signal)?;
+            }
+            if read < self.siginfo.len() {
+                return ControlFlow::Continue(());
+            }
+        }
+    }
+
+    fn on_signal(&mut self, signal: u8) -> ControlFlow<u8> {
+        self.log.emit(Event::Received(signal));
+        if self.ignore_once & bit(signal) != 0 {
+            self.ignore_once &= !bit(signal);
+            self.log.emit(Event::IgnoringHandoff(signal));
+            return ControlFlow::Continue(());
+        }
+        if signal == SIGCHLD {
+            return self.reap();
+        }
+        if self.config.pause {
+            if signal == SIGINT || signal == SIGTERM {
+                self.log.emit(Event::PauseShutdown(signal));
+                return ControlFlow::Break(0);
+            }
+            return ControlFlow::Continue(());
+        }
+        let delay = self.config.delays.iter().position(|d| d.signal == signal);
+        if let (Some(index), Some(_)) = (delay, self.child) {
+            self.hold(index, signal);
+            return ControlFlow::Continue(());
+        }
+        self.forward(signal);
+        ControlFlow::Continue(())
+    }
+
+    /// Starts the delay of a signal; the grace period, if any, counts from now.
+    fn hold(&mut self, index: usize, signal: u8) {
+        if self.held & bit(signal) == 0 {
+            let seconds = self.config.delays.get(index).map_or(0, |d| d.seconds);
+            if !self.delay_timers.get(index).is_some_and(|timer| arm(timer, seconds).is_ok()) {
+                return self.forward(signal); // no timer: do not lose the signal
+            }
+            self.held |= bit(signal);
+            self.log.emit(Event::Delaying(signal, seconds));
+        }
+        if signals::is_terminating(self.config.rewrite.get(signal).unwrap_or(signal)) {
+            self.start_grace();
+        }
+    }
+
+    /// Rewrites a received signal and sends it on; stops the init after a job-control
+    /// signal, as dumb-init does.
+    fn forward(&mut self, signal: u8) {
+        let target = match self.config.rewrite.get(signal) {
+            Some(target) => {
+                self.log.emit(Event::Translating(signal, target));
+                target
+            }
+            None => signal,
+        };
+        if target == 0 {
+            self.log.emit(Event::NotForwarded(target));
+        } else {
+            self.send(target);
+            self.log.emit(Event::Forwarded(target));
+            if signals::is_terminating(target) {
+                self.terminated = true;
+                self.start_grace();
+            }
+        }
+        if self.config.self_suspend && signals::is_job_control(signal) {
+            self.log.emit(Event::Suspending);
+            let _ = process::kill_process(process::getpid(), Signal::STOP);
+        }
+    }
+
+    /// To the main child, its group, or (--signal-all) everyone; once it has ended, to
+    /// every process that is left.
+    fn send(&self, signal: u8) {
+        // SAFETY: rewrite targets are 1..=31 and received signals 1..=64.
+        let signal = unsafe { Signal::from_raw_unchecked(signal as i32) };
+        let result = match (self.child, self.group) {
+            (None, _) => return self.signal_descendants(signal),
+            (Some(_), _) if self.config.signal_all && self.pid1 => kill_all(signal),
+            (Some(_), Some(group)) => process::kill_process_group(group, signal),
+            (Some(child), None) => process::kill_process(child, signal),
+        };
+        let _ = result; // ESRCH: it is already gone
+    }
+
+    /// As PID 1, every other process of the namespace; otherwise the main child's group
+    /// and every child of the init (orphans come to it as a subreaper). Never kill(-1)
+    /// outside a namespace of its own.
+    fn signal_descendants(&self, signal: Signal) {
+        if self.pid1 {
+            let _ = kill_all(signal);
+            return;
+        }
+        if let Some(group) = self.group {
+            let _ = process::kill_process_group(group, signal);
+        }
+        for_each_child(|pid| {
+            let _ = process::kill_process(pid, signal);
+        });
+    }
+
+    fn reap(&mut self) -> ControlFlow<u8> {
+        loop {
+            match process::wait(WaitOptions::NOHANG) {
+                Ok(Some((pid, status))) => {
+                    let end = ChildEnd::from_wait_status(status.as_raw() as u32);
+                    let main = Some(pid) == self.child;
+                    self.log.emit(Event::Reaped { pid: pid.as_raw_nonzero().get(), end, main });
+                    if main {
+                        self.main_child_ended(end)?;
+                    }
+                }
+                Ok(None) => break,
+                Err(Errno::INTR) => {}
+                Err(_) => {
+                    // ECHILD: every process is gone.
+                    return match self.exit_code {
+                        Some(code) => self.goodbye(code),
+                        None => ControlFlow::Continue(()),
+                    };
+                }
+            }
+        }
+        if self.killing {
+            // Processes orphaned by the last kills have come to the init since.
+            self.signal_descendants(Signal::KILL);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn main_child_ended(&mut self, end: ChildEnd) -> ControlFlow<u8> {
+        let code = self.config.remap_exit.apply(end.code());
+        self.child = None;
+        self.exit_code = Some(code);
+        self.held = 0;
+        if self.config.grace_seconds == 0 {
+            // dumb-init's farewell: SIGTERM (rewritten) to what is left, then exit.
+            if self.config.term_on_exit {
+                self.forward(SIGTERM);
+            }
+            return self.goodbye(code);
+        }
+        if !self.terminated {
+            self.forward(SIGTERM);
+        }
+        self.start_grace();
+        ControlFlow::Continue(())
+    }
+
+    fn goodbye(&self, code: u8) -> ControlFlow<u8> {
+        self.log.emit(Event::Goodbye(code));
+        ControlFlow::Break(code)
+    }
+
+    fn start_grace(&mut self) {
+        let Some(timer) = &self.grace_timer else { return };
+        if self.grace_running {
+            return;
+        }
+        self.grace_running = true;
+        self.log.emit(Event::GraceStarted(self.config.grace_seconds));
+        if arm(timer, self.config.grace_seconds).is_err() {
+            // Without a deadline the init could wait forever: end it now.
+            let _ = self.grace_over();
+        }
+    }
+
+    fn grace_over(&mut self) -> ControlFlow<u8> {
+        if let Some(timer) = &self.grace_timer {
+            disarm(timer);
+        }
+        self.killing = true;
+        self.held = 0;
+        self.log.emit(Event::GraceOver);
+        self.signal_descendants(Signal::KILL);
+        ControlFlow::Continue(())
+    }
+
+    fn delay_over(&mut self, index: usize) -> ControlFlow<u8> {
+        let (Some(timer), Some(delay)) = (self.delay_timers.get(index), self.config.delays.get(index)) else {
+            return ControlFlow::Continue(());
+        };
+        disarm(timer);
+        if self.held & bit(delay.signal) != 0 {
+            self.held &= !bit(delay.signal);
+            self.forward(delay.signal);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn watch(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> io::Result<()> {
+    epoll::add(epoll, fd, epoll::EventData::new_u64(token), epoll::EventFlags::IN)
+}
+
+/// One-shot timer `seconds` from now.
+fn arm(timer: &OwnedFd, seconds: u32) -> io::Result<()> {
+    let zero = Timespec { tv_sec: 0, tv_nsec: 0 };
+    let when = Itimerspec { it_interval: zero, it_value: Timespec { tv_sec: seconds.into(), tv_nsec: 0 } };
+    rustix::time::timerfd_settime(timer, TimerfdTimerFlags::empty(), &when).map(drop)
+}
+
+/// Consumes a timer's expiry so that epoll stops reporting it.
+fn disarm(timer: &OwnedFd) {
+    let mut expirations = [0u8; 8];
+    let _ = io::read(timer, &mut expirations);
+}
+
+/// kill(-1, signal): every process the init may signal but itself. rustix spells it
+/// as the process group of PID 1, which is the same system call.
+fn kill_all(signal: Signal) -> io::Result<()> {
+    process::kill_process_group(Pid::INIT, signal)
+}
+
+/// The signals this process was started with set to SIG_IGN, from /proc/self/status;
+/// all of them when that cannot be read.
+fn inherited_ignored_signals() -> SigSet {
+    let Ok(status) = rustix::fs::open(c"/proc/self/status", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else {
+        return !0;
+    };
+    let mut buffer = [0u8; 4096];
+    let read = io::read(&status, &mut buffer).unwrap_or(0);
+    buffer.get(..read).and_then(signals::parse_sigign).unwrap_or(!0)
+}
+
+/// Calls `f` with each child of this process, from /proc/thread-self/children.
+fn for_each_child(mut f: impl FnMut(Pid)) {
+    let path = c"/proc/thread-self/children";
+    let Ok(children) = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else { return };
+    let mut buffer = [0u8; 512];
+    let mut pid = 0i32;
+    while let Ok(read @ 1..) = io::read(children.as_fd(), &mut buffer) {
+        for &c in buffer.get(..read).unwrap_or_default() {
+            if c.is_ascii_digit() {
+                pid = pid.saturating_mul(10).saturating_add((c - b'0') as i32);
+            } else {
+                if let Some(child) = Pid::from_raw(pid) {
+                    f(child);
+                }
+                pid = 0;
+            }
+        }
+    }
+    if let Some(child) = Pid::from_raw(pid) {
+        f(child);
+    }
+}

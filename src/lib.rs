@@ -1,0 +1,68 @@
+//! crumb-init: a container init (PID 1) without libc, allocator or std.
+//!
+//! `run` is the whole program: parse the command line for the personality crumb-init
+//! is called as, set up the event loop, start the child, and supervise it until exit.
+#![cfg_attr(not(test), no_std)]
+
+pub mod cli;
+pub mod cstr;
+pub mod event_loop;
+pub mod log;
+pub mod signals;
+pub mod spawn;
+pub mod status;
+pub mod sys;
+
+use cli::{Personality, Session};
+use cstr::CArg;
+use event_loop::EventLoop;
+use log::{Event, Log};
+
+/// Runs crumb-init and returns its exit code.
+///
+/// `argv` and `envp` are the kernel's arrays; each must be followed in memory by the
+/// NULL that ends it, because the child's execve is given them in place.
+pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
+    let argv0 = argv.first().copied().unwrap_or(CArg::from_static(b"\0"));
+    let argv0 = argv0.as_ref();
+    let personality = Personality::from_argv0(argv0);
+    let mut log = Log { personality, name: cli::basename(argv0), verbosity: cli::WARN, warn_on_reap: false };
+    let config = match cli::parse(argv, envp) {
+        Ok(config) => config,
+        Err(stop) => {
+            log.stop(argv0, &stop);
+            return stop.code();
+        }
+    };
+    log.verbosity = config.verbosity;
+    log.warn_on_reap = config.warn_on_reap;
+    if config.debug_from_env {
+        log.emit(Event::DebugFromEnv);
+    }
+    if config.setsid_off_from_env {
+        log.emit(Event::SetsidOffFromEnv);
+    }
+
+    let mut event_loop = match EventLoop::new(&config, &log) {
+        Ok(event_loop) => event_loop,
+        Err(code) => return code,
+    };
+    if !config.pause {
+        let ignore_once = if config.session == Session::New { spawn::release_tty(&log) } else { 0 };
+        let child = match spawn::spawn(&config, argv, envp, &log) {
+            Ok(child) => child,
+            Err(errno) => {
+                log.emit(Event::ForkFailed(errno));
+                return 1;
+            }
+        };
+        let command = argv.get(config.command).map(|c| c.as_ref()).unwrap_or_default();
+        log.emit(Event::ChildSpawned(child.as_raw_nonzero().get(), command));
+        event_loop.watch_child(child, ignore_once);
+    }
+    // The init holds no directory busy; the child keeps the one it was started in.
+    if let Err(errno) = rustix::process::chdir(c"/") {
+        log.emit(Event::ChdirFailed(errno));
+    }
+    event_loop.run()
+}

@@ -1,0 +1,203 @@
+//! Starting the child: the terminal hand-off, fork, detaching the child as the
+//! personality wants, and execvp as glibc does it.
+
+use crate::cli::{self, Config, Personality, Session};
+use crate::cstr::CArg;
+use crate::log::{Event, Log};
+use crate::signals::{self, SigSet};
+use crate::sys::{self, Forked};
+use rustix::io::Errno;
+use rustix::process::{self, Pid};
+
+/// glibc's default search path when PATH is unset.
+const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+const NAME_MAX: usize = 255;
+const PATH_MAX: usize = 4096;
+
+/// Lets go of the controlling terminal so that the child's new session can take it.
+/// Returns the signals to ignore once: the kernel sends SIGHUP and SIGCONT to a session
+/// leader that gives up its terminal.
+pub fn release_tty(log: &Log) -> SigSet {
+    // SAFETY: TIOCNOTTY takes no argument; stdin is only used for this ioctl.
+    let released = unsafe {
+        rustix::ioctl::ioctl(rustix::stdio::stdin(), rustix::ioctl::NoArg::<{ sys::TIOCNOTTY }>::new())
+    };
+    match released {
+        Err(errno) => {
+            log.emit(Event::TtyDetachFailed(errno));
+            0
+        }
+        Ok(()) if process::getsid(None) == Ok(process::getpid()) => {
+            log.emit(Event::TtyDetached);
+            signals::bit(signals::SIGHUP) | signals::bit(signals::SIGCONT)
+        }
+        Ok(()) => {
+            log.emit(Event::TtyDetachedNotLeader);
+            0
+        }
+    }
+}
+
+/// Forks; the child runs `argv[config.command..]` and never returns here.
+pub fn spawn(config: &Config, argv: &mut [CArg], envp: &mut [CArg], log: &Log) -> Result<Pid, Errno> {
+    let parent = process::getpid();
+    match sys::fork()? {
+        Forked::Parent(child) => Ok(child),
+        Forked::Child => sys::exit(run_child(config, argv, envp, parent, log)),
+    }
+}
+
+/// In the child: returns the exit code when the program cannot be started.
+fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid, log: &Log) -> u8 {
+    if let Err(code) = detach(config.session, log) {
+        return code;
+    }
+    let mut listen_pid = [0u8; 24];
+    pass_socket_activation(envp, parent, &mut listen_pid);
+    if let Err(errno) = sys::set_signal_mask(0) {
+        log.emit(Event::SetupFailed(b"unblock signals", errno));
+        return 1;
+    }
+    let errno = execvp(argv, config.command, envp);
+    let command = argv.get(config.command).map(|c| c.as_ref()).unwrap_or_default();
+    log.emit(Event::ExecFailed(command, errno));
+    exec_failure_code(config.personality, errno)
+}
+
+/// dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
+/// denied one, 1 otherwise.
+pub fn exec_failure_code(personality: Personality, errno: Errno) -> u8 {
+    match (personality, errno) {
+        (Personality::Tini, Errno::NOENT) => 127,
+        (Personality::Tini, Errno::ACCESS) => 126,
+        (Personality::Tini, _) => 1,
+        _ => 2,
+    }
+}
+
+fn detach(session: Session, log: &Log) -> Result<(), u8> {
+    // SAFETY: stdin is only used for terminal ioctls; a closed one makes them fail.
+    let stdin = unsafe { rustix::stdio::stdin() };
+    match session {
+        Session::New => {
+            if let Err(errno) = process::setsid() {
+                log.emit(Event::SetsidFailed(errno));
+                return Err(1);
+            }
+            if let Err(errno) = process::ioctl_tiocsctty(stdin) {
+                log.emit(Event::TtyAttachFailed(errno));
+            }
+            log.emit(Event::SetsidDone);
+        }
+        Session::NewGroup => {
+            if let Err(errno) = process::setpgid(None, None) {
+                log.emit(Event::ProcessGroupFailed(b"setpgid", errno));
+                return Err(1);
+            }
+            // Signals are still blocked, so a background group may take the terminal.
+            match rustix::termios::tcsetpgrp(stdin, process::getpid()) {
+                Ok(()) => {}
+                Err(Errno::NOTTY | Errno::NXIO) => log.emit(Event::NoTty(b"tcsetpgrp")),
+                Err(errno) => {
+                    log.emit(Event::ProcessGroupFailed(b"tcsetpgrp", errno));
+                    return Err(1);
+                }
+            }
+        }
+        Session::Inherit => {}
+    }
+    Ok(())
+}
+
+/// Socket activation through an engine: when LISTEN_PID names the init, the sockets are
+/// meant for the service, so the child gets its own PID there (as catatonit does).
+fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 24]) {
+    const NAME: &[u8] = b"LISTEN_PID=";
+    let Some(entry) = envp.iter_mut().find(|e| e.as_ref().starts_with(NAME)) else { return };
+    let value = entry.as_ref().get(NAME.len()..).and_then(signals::parse_decimal);
+    if value != Some(parent.as_raw_nonzero().get() as u32) {
+        return;
+    }
+    let mut digits = process::getpid().as_raw_nonzero().get() as u32;
+    let mut at = buffer.len() - 1; // the last byte stays NUL
+    loop {
+        at -= 1;
+        if let Some(slot) = buffer.get_mut(at) {
+            *slot = b'0' + (digits % 10) as u8;
+        }
+        digits /= 10;
+        if digits == 0 || at <= NAME.len() {
+            break;
+        }
+    }
+    let start = at - NAME.len();
+    if let Some(name) = buffer.get_mut(start..at) {
+        name.copy_from_slice(NAME);
+    }
+    // SAFETY: the buffer is NUL-terminated and lives on the child's stack until exec.
+    *entry = unsafe { CArg::new(buffer[start..].as_ptr()) };
+}
+
+/// execvp(): a name with a `/` is run as it is, any other is looked up in PATH (glibc's
+/// default when unset); a file the kernel cannot execute is run by /bin/sh; EACCES on
+/// any candidate is what is reported when none could be run.
+fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
+    let Some(&file) = argv.get(command) else { return Errno::NOENT };
+    let name = file.as_ref();
+    if name.is_empty() {
+        return Errno::NOENT;
+    }
+    if name.contains(&b'/') {
+        return exec(file, argv, command, envp);
+    }
+    if name.len() > NAME_MAX {
+        return Errno::NAMETOOLONG;
+    }
+    let search = cli::getenv(envp, b"PATH").unwrap_or(DEFAULT_PATH);
+    let mut denied = false;
+    let mut last = Errno::NOENT;
+    for dir in search.split(|&c| c == b':') {
+        let mut path = heapless::Vec::<u8, { PATH_MAX + NAME_MAX + 2 }>::new();
+        let slash: &[u8] = if dir.is_empty() { b"" } else { b"/" };
+        let joined = [dir, slash, name, b"\0"].iter().all(|part| path.extend_from_slice(part).is_ok());
+        if !joined {
+            continue; // longer than any path can be
+        }
+        // SAFETY: `path` ends with the NUL pushed above and outlives the call.
+        let candidate = unsafe { CArg::new(path.as_ptr()) };
+        last = exec(candidate, argv, command, envp);
+        match last {
+            Errno::ACCESS => denied = true,
+            Errno::NOENT | Errno::STALE | Errno::NOTDIR | Errno::NODEV | Errno::TIMEDOUT => {}
+            _ => return last,
+        }
+    }
+    if denied { Errno::ACCESS } else { last }
+}
+
+/// execve(path, argv[command..]); for ENOEXEC, `/bin/sh path args...` like glibc, in the
+/// argv slot before the command. If the shell cannot run either, ENOEXEC is the answer.
+fn exec(path: CArg, argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
+    const SHELL: CArg = CArg::from_static(b"/bin/sh\0");
+    let Some(args) = argv.get(command..) else { return Errno::NOENT };
+    // SAFETY: the kernel's argv and envp arrays end with a NULL right after the slices
+    // (see `crate::run`), so both are NULL-terminated arrays of C strings.
+    let errno = unsafe { sys::execve(path.as_ptr(), args.as_ptr().cast(), envp.as_ptr().cast()) };
+    if errno != Errno::NOEXEC {
+        return errno;
+    }
+    let Some(script) = command.checked_sub(1).and_then(|slot| argv.get_mut(slot..)) else { return errno };
+    let saved = [script.first().copied(), script.get(1).copied()];
+    if let [shell, file, ..] = script {
+        *shell = SHELL;
+        *file = path;
+        // SAFETY: as above; the two replaced entries are NUL-terminated strings.
+        unsafe { sys::execve(SHELL.as_ptr(), script.as_ptr().cast(), envp.as_ptr().cast()) };
+    }
+    for (slot, value) in script.iter_mut().zip(saved) {
+        if let Some(value) = value {
+            *slot = value;
+        }
+    }
+    Errno::NOEXEC
+}

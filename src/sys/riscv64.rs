@@ -1,0 +1,28 @@
+//! riscv64 system call instruction and numbers (asm-generic table).
+use core::arch::asm;
+
+pub const SYS_RT_SIGACTION: usize = 134;
+pub const SYS_RT_SIGPROCMASK: usize = 135;
+pub const SYS_CLONE: usize = 220;
+pub const SYS_EXECVE: usize = 221;
+pub const SYS_EXIT_GROUP: usize = 94;
+pub const SYS_SIGNALFD4: usize = 74;
+pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
+
+/// # Safety
+/// The arguments must be valid for system call `nr`.
+#[inline(always)]
+pub unsafe fn syscall4(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the caller vouches for the arguments; `ecall` clobbers only a0.
+    unsafe {
+        asm!("ecall", in("a7") nr, inlateout("a0") a1 as isize => ret, in("a1") a2,
+             in("a2") a3, in("a3") a4, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+pub fn exit_group(code: usize) -> ! {
+    // SAFETY: exit_group takes a plain integer and does not return.
+    unsafe { asm!("ecall", in("a7") SYS_EXIT_GROUP, in("a0") code, options(noreturn, nostack)) }
+}

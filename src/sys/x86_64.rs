@@ -1,0 +1,29 @@
+//! x86_64 system call instruction and numbers.
+use core::arch::asm;
+
+pub const SYS_RT_SIGACTION: usize = 13;
+pub const SYS_RT_SIGPROCMASK: usize = 14;
+pub const SYS_CLONE: usize = 56;
+pub const SYS_EXECVE: usize = 59;
+pub const SYS_EXIT_GROUP: usize = 231;
+pub const SYS_SIGNALFD4: usize = 289;
+pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
+
+/// # Safety
+/// The arguments must be valid for system call `nr`.
+#[inline(always)]
+pub unsafe fn syscall4(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> isize {
+    let ret: isize;
+    // SAFETY: the caller vouches for the arguments; `syscall` clobbers rcx and r11.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as isize => ret, in("rdi") a1, in("rsi") a2,
+             in("rdx") a3, in("r10") a4, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+pub fn exit_group(code: usize) -> ! {
+    // SAFETY: exit_group takes a plain integer and does not return.
+    unsafe { asm!("syscall", in("rax") SYS_EXIT_GROUP, in("rdi") code, options(noreturn, nostack)) }
+}
