@@ -490,7 +490,7 @@ fn parse_pause<A: AsRef<[u8]>>(argv: &[A]) -> Result<Config, Stop<'static>> {
     if argv.iter().skip(1).any(|a| a.as_ref().eq_ignore_ascii_case(b"-v")) {
         return Err(Stop::Version);
     }
-    Ok(Config { pause: true, command: argv.len(), ..Config::new(Personality::Pause) })
+    Ok(Config { pause: true, command: argv.len(), verbosity: INFO, ..Config::new(Personality::Pause) })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! once every other process has gone, within the grace period.
 
 use crate::cli::{Config, MAX_DELAYS};
-use crate::log::{Event, Log};
+use crate::log::{self, Log};
 use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
 use crate::status::ChildEnd;
 use crate::sys;
@@ -60,8 +60,8 @@ impl<'a> EventLoop<'a> {
     /// Blocks every signal and sets up the descriptors, before any child exists.
     /// On failure the error is logged and the exit code returned.
     pub fn new(config: &'a Config, log: &'a Log<'a>) -> Result<Self, u8> {
-        let fail = |what: &'static [u8]| move |errno| {
-            log.emit(Event::SetupFailed(what, errno));
+        let fail = |what: &'static [u8]| move |errno: Errno| {
+            log.emit(&log::SETUP_FAILED, &[what.into(), errno.into()]);
             1
         };
         sys::set_signal_mask(!0).map_err(fail(b"block signals"))?;
@@ -133,7 +133,7 @@ impl<'a> EventLoop<'a> {
                 Ok(count) => events.get(..count).unwrap_or_default(),
                 Err(Errno::INTR) => continue,
                 Err(errno) => {
-                    self.log.emit(Event::SetupFailed(b"wait for events", errno));
+                    self.log.emit(&log::SETUP_FAILED, &[(&b"wait for events"[..]).into(), errno.into()]);
                     return 1;
                 }
             };
@@ -173,10 +173,10 @@ impl<'a> EventLoop<'a> {
     }
 
     fn on_signal(&mut self, signal: u8) -> ControlFlow<u8> {
-        self.log.emit(Event::Received(signal));
+        self.log.emit(&log::RECEIVED, &[signal.into()]);
         if self.ignore_once & bit(signal) != 0 {
             self.ignore_once &= !bit(signal);
-            self.log.emit(Event::IgnoringHandoff(signal));
+            self.log.emit(&log::IGNORING_HANDOFF, &[signal.into()]);
             return ControlFlow::Continue(());
         }
         if signal == SIGCHLD {
@@ -184,7 +184,7 @@ impl<'a> EventLoop<'a> {
         }
         if self.config.pause {
             if signal == SIGINT || signal == SIGTERM {
-                self.log.emit(Event::PauseShutdown(signal));
+                self.log.emit(&log::PAUSE_SHUTDOWN, &[signal.into()]);
                 return ControlFlow::Break(0);
             }
             return ControlFlow::Continue(());
@@ -206,7 +206,7 @@ impl<'a> EventLoop<'a> {
                 return self.forward(signal); // no timer: do not lose the signal
             }
             self.held |= bit(signal);
-            self.log.emit(Event::Delaying(signal, seconds));
+            self.log.emit(&log::DELAYING, &[signal.into(), seconds.into()]);
         }
         if signals::is_terminating(self.config.rewrite.get(signal).unwrap_or(signal)) {
             self.start_grace();
@@ -218,23 +218,23 @@ impl<'a> EventLoop<'a> {
     fn forward(&mut self, signal: u8) {
         let target = match self.config.rewrite.get(signal) {
             Some(target) => {
-                self.log.emit(Event::Translating(signal, target));
+                self.log.emit(&log::TRANSLATING, &[signal.into(), target.into()]);
                 target
             }
             None => signal,
         };
         if target == 0 {
-            self.log.emit(Event::NotForwarded(target));
+            self.log.emit(&log::NOT_FORWARDED, &[target.into()]);
         } else {
             self.send(target);
-            self.log.emit(Event::Forwarded(target));
+            self.log.emit(&log::FORWARDED, &[target.into()]);
             if signals::is_terminating(target) {
                 self.terminated = true;
                 self.start_grace();
             }
         }
         if self.config.self_suspend && signals::is_job_control(signal) {
-            self.log.emit(Event::Suspending);
+            self.log.emit(&log::SUSPENDING, &[]);
             let _ = process::kill_process(process::getpid(), Signal::STOP);
         }
     }
@@ -274,11 +274,7 @@ impl<'a> EventLoop<'a> {
             match process::wait(WaitOptions::NOHANG) {
                 Ok(Some((pid, status))) => {
                     let end = ChildEnd::from_wait_status(status.as_raw() as u32);
-                    let main = Some(pid) == self.child;
-                    self.log.emit(Event::Reaped { pid: pid.as_raw_nonzero().get(), end, main });
-                    if main {
-                        self.main_child_ended(end)?;
-                    }
+                    self.reaped(pid, end)?;
                 }
                 Ok(None) => break,
                 Err(Errno::INTR) => {}
@@ -296,6 +292,24 @@ impl<'a> EventLoop<'a> {
             self.signal_descendants(Signal::KILL);
         }
         ControlFlow::Continue(())
+    }
+
+    fn reaped(&mut self, pid: Pid, end: ChildEnd) -> ControlFlow<u8> {
+        let main = Some(pid) == self.child;
+        let (message, main_message, value) = match end {
+            ChildEnd::Exited(code) => (&log::CHILD_EXITED, &log::MAIN_EXITED, code),
+            ChildEnd::Killed(signal) => (&log::CHILD_KILLED, &log::MAIN_KILLED, signal),
+        };
+        let args = [pid.as_raw_nonzero().get().into(), value.into()];
+        self.log.emit(message, &args);
+        if !main {
+            if self.config.warn_on_reap {
+                self.log.emit(&log::ZOMBIE_REAPED, &args);
+            }
+            return ControlFlow::Continue(());
+        }
+        self.log.emit(main_message, &args);
+        self.main_child_ended(end)
     }
 
     fn main_child_ended(&mut self, end: ChildEnd) -> ControlFlow<u8> {
@@ -318,7 +332,7 @@ impl<'a> EventLoop<'a> {
     }
 
     fn goodbye(&self, code: u8) -> ControlFlow<u8> {
-        self.log.emit(Event::Goodbye(code));
+        self.log.emit(&log::GOODBYE, &[code.into()]);
         ControlFlow::Break(code)
     }
 
@@ -328,7 +342,7 @@ impl<'a> EventLoop<'a> {
             return;
         }
         self.grace_running = true;
-        self.log.emit(Event::GraceStarted(self.config.grace_seconds));
+        self.log.emit(&log::GRACE_STARTED, &[self.config.grace_seconds.into()]);
         if arm(timer, self.config.grace_seconds).is_err() {
             // Without a deadline the init could wait forever: end it now.
             let _ = self.grace_over();
@@ -341,7 +355,7 @@ impl<'a> EventLoop<'a> {
         }
         self.killing = true;
         self.held = 0;
-        self.log.emit(Event::GraceOver);
+        self.log.emit(&log::GRACE_OVER, &[]);
         self.signal_descendants(Signal::KILL);
         ControlFlow::Continue(())
     }

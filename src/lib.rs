@@ -16,7 +16,7 @@ pub mod sys;
 use cli::{Personality, Session};
 use cstr::CArg;
 use event_loop::EventLoop;
-use log::{Event, Log};
+use log::Log;
 
 /// Runs crumb-init and returns its exit code.
 ///
@@ -26,7 +26,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
     let argv0 = argv.first().copied().unwrap_or(CArg::from_static(b"\0"));
     let argv0 = argv0.as_ref();
     let personality = Personality::from_argv0(argv0);
-    let mut log = Log { personality, name: cli::basename(argv0), verbosity: cli::WARN, warn_on_reap: false };
+    let mut log = Log { personality, name: cli::basename(argv0), verbosity: cli::WARN };
     let config = match cli::parse(argv, envp) {
         Ok(config) => config,
         Err(stop) => {
@@ -35,12 +35,11 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         }
     };
     log.verbosity = config.verbosity;
-    log.warn_on_reap = config.warn_on_reap;
     if config.debug_from_env {
-        log.emit(Event::DebugFromEnv);
+        log.emit(&log::DEBUG_FROM_ENV, &[]);
     }
     if config.setsid_off_from_env {
-        log.emit(Event::SetsidOffFromEnv);
+        log.emit(&log::SETSID_OFF_FROM_ENV, &[]);
     }
 
     let mut event_loop = match EventLoop::new(&config, &log) {
@@ -52,17 +51,17 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         let child = match spawn::spawn(&config, argv, envp, &log) {
             Ok(child) => child,
             Err(errno) => {
-                log.emit(Event::ForkFailed(errno));
+                log.emit(&log::FORK_FAILED, &[errno.into()]);
                 return 1;
             }
         };
         let command = argv.get(config.command).map(|c| c.as_ref()).unwrap_or_default();
-        log.emit(Event::ChildSpawned(child.as_raw_nonzero().get(), command));
+        log.emit(&log::CHILD_SPAWNED, &[child.as_raw_nonzero().get().into(), command.into()]);
         event_loop.watch_child(child, ignore_once);
     }
     // The init holds no directory busy; the child keeps the one it was started in.
     if let Err(errno) = rustix::process::chdir(c"/") {
-        log.emit(Event::ChdirFailed(errno));
+        log.emit(&log::CHDIR_FAILED, &[errno.into()]);
     }
     event_loop.run()
 }

@@ -1,16 +1,130 @@
 //! Every line crumb-init prints, in the style of the personality it runs as:
-//! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini.
+//! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini, bare for pause.
 //!
-//! Lines are assembled in a small buffer and written with one write(2) each, so lines
-//! from the init and its child do not interleave; a longer line is written in pieces.
+//! Each message is a pair of texts, one per style, with `%` placeholders: `%d1` prints
+//! argument 1 as a number, `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's
+//! `<errno> <strerror>` and `%E1` as the strerror text alone. Lines are assembled in a
+//! small buffer and written with one write(2), so that lines do not interleave.
 
 use crate::cli::{self, DEBUG, ERROR, GetoptError, INFO, LONG_OPTIONS, Personality, Stop, TRACE, WARN};
 use crate::signals;
-use crate::status::ChildEnd;
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
 
-const VERSION: &[u8] = env!("CARGO_PKG_VERSION").as_bytes();
+/// A message's level and text for dumb-init's style (also pause's) and for tini's.
+/// An empty text is not printed in that style.
+pub struct Message {
+    pub dumb_init: (u8, &'static [u8]),
+    pub tini: (u8, &'static [u8]),
+}
+
+const fn message(dumb_init: (u8, &'static [u8]), tini: (u8, &'static [u8])) -> Message {
+    Message { dumb_init, tini }
+}
+
+const NONE: (u8, &[u8]) = (TRACE, b"");
+
+pub const DEBUG_FROM_ENV: Message = message((DEBUG, b"Running in debug mode."), NONE);
+pub const SETSID_OFF_FROM_ENV: Message = message((DEBUG, b"Not running in setsid mode."), NONE);
+pub const TTY_DETACH_FAILED: Message =
+    message((DEBUG, b"Unable to detach from controlling tty (errno=%e1)."), NONE);
+pub const TTY_DETACHED: Message = message(
+    (DEBUG, b"Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive."),
+    NONE,
+);
+pub const TTY_DETACHED_NOT_LEADER: Message =
+    message((DEBUG, b"Detached from controlling tty, but was not session leader."), NONE);
+pub const CHILD_SPAWNED: Message = message(
+    (DEBUG, b"Child spawned with PID %d1."),
+    (INFO, b"Spawned child process '%t2' with pid '%d1'"),
+);
+pub const TTY_ATTACH_FAILED: Message =
+    message((DEBUG, b"Unable to attach to controlling tty (errno=%e1)."), NONE);
+pub const SETSID_DONE: Message = message((DEBUG, b"setsid complete."), NONE);
+pub const SETSID_FAILED: Message =
+    message((ERROR, b"Unable to setsid (errno=%e1). Exiting."), (ERROR, b"setsid failed: %E1"));
+pub const SETPGID_FAILED: Message = message(NONE, (ERROR, b"setpgid failed: %E1"));
+pub const TCSETPGRP_FAILED: Message = message(NONE, (ERROR, b"tcsetpgrp failed: %E1"));
+pub const NO_TTY: Message = message(NONE, (DEBUG, b"tcsetpgrp failed: no tty (ok to proceed)"));
+pub const EXEC_FAILED: Message = message((ERROR, b"%t1: %E2"), (ERROR, b"exec %t1 failed: %E2"));
+pub const FORK_FAILED: Message = message((ERROR, b"Unable to fork. Exiting."), (ERROR, b"fork failed: %E1"));
+/// A setup system call failed: %t1 says what it was for.
+pub const SETUP_FAILED: Message =
+    message((ERROR, b"Unable to %t1 (errno=%e2). Exiting."), (ERROR, b"Unable to %t1: %E2"));
+pub const RECEIVED: Message = message((DEBUG, b"Received signal %d1."), (DEBUG, b"Received %s1"));
+pub const IGNORING_HANDOFF: Message = message((DEBUG, b"Ignoring tty hand-off signal %d1."), NONE);
+pub const CHILD_EXITED: Message = message(
+    (DEBUG, b"A child with PID %d1 exited with exit status %d2."),
+    (DEBUG, b"Reaped child with pid: '%d1'"),
+);
+pub const CHILD_KILLED: Message = message(
+    (DEBUG, b"A child with PID %d1 was terminated by signal %d2."),
+    (DEBUG, b"Reaped child with pid: '%d1'"),
+);
+pub const MAIN_EXITED: Message = message(NONE, (INFO, b"Main child exited normally (with status '%d2')"));
+pub const MAIN_KILLED: Message = message(NONE, (INFO, b"Main child exited with signal (with signal '%s2')"));
+pub const ZOMBIE_REAPED: Message = message(NONE, (WARN, b"Reaped zombie process with pid=%d1"));
+pub const TRANSLATING: Message = message((DEBUG, b"Translating signal %d1 to %d2."), NONE);
+pub const FORWARDED: Message =
+    message((DEBUG, b"Forwarded signal %d1 to children."), (DEBUG, b"Passing signal: '%s1'"));
+pub const NOT_FORWARDED: Message =
+    message((DEBUG, b"Not forwarding signal %d1 to children (ignored)."), NONE);
+pub const SUSPENDING: Message = message((DEBUG, b"Suspending self due to TTY signal."), NONE);
+pub const GOODBYE: Message =
+    message((DEBUG, b"Child exited with status %d1. Goodbye."), (TRACE, b"Exiting: child has exited"));
+pub const CHDIR_FAILED: Message = message((DEBUG, b"Unable to chdir(\"/\") (errno=%e1)"), NONE);
+pub const DELAYING: Message = message(
+    (DEBUG, b"Delaying signal %d1 by %d2 seconds."),
+    (DEBUG, b"Delaying signal '%s1' by %d2s"),
+);
+pub const GRACE_STARTED: Message = message(
+    (DEBUG, b"Giving the remaining processes %d1 seconds to exit."),
+    (INFO, b"Waiting up to %d1s for the remaining processes"),
+);
+pub const GRACE_OVER: Message = message(
+    (DEBUG, b"Grace period over, killing the remaining processes."),
+    (INFO, b"Grace period over, killing the remaining processes"),
+);
+/// Pause runs at INFO, so it prints this; dumb-init style only with -v.
+pub const PAUSE_SHUTDOWN: Message = message((INFO, b"Shutting down, got signal: %s1"), NONE);
+const BAD_VALUE: Message = message(NONE, (ERROR, b"Not a valid option for %t1: %t2"));
+
+/// A value for a `%` placeholder.
+#[derive(Clone, Copy)]
+pub enum Arg<'a> {
+    Int(i64),
+    Text(&'a [u8]),
+}
+
+impl From<i32> for Arg<'_> {
+    fn from(value: i32) -> Self {
+        Arg::Int(value.into())
+    }
+}
+
+impl From<u32> for Arg<'_> {
+    fn from(value: u32) -> Self {
+        Arg::Int(value.into())
+    }
+}
+
+impl From<u8> for Arg<'_> {
+    fn from(value: u8) -> Self {
+        Arg::Int(value.into())
+    }
+}
+
+impl From<Errno> for Arg<'_> {
+    fn from(errno: Errno) -> Self {
+        Arg::Int(errno.raw_os_error().into())
+    }
+}
+
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(text: &'a [u8]) -> Self {
+        Arg::Text(text)
+    }
+}
 
 fn stdout() -> BorrowedFd<'static> {
     // SAFETY: fd 1 is only written to; if the init was started without it the write
@@ -21,48 +135,6 @@ fn stdout() -> BorrowedFd<'static> {
 fn stderr() -> BorrowedFd<'static> {
     // SAFETY: as for stdout.
     unsafe { rustix::stdio::stderr() }
-}
-
-/// What happened, for the log to word (or not) as the personality would.
-#[derive(Clone, Copy, Debug)]
-pub enum Event<'a> {
-    DebugFromEnv,
-    SetsidOffFromEnv,
-    TtyDetachFailed(Errno),
-    TtyDetached,
-    TtyDetachedNotLeader,
-    ChildSpawned(i32, &'a [u8]),
-    TtyAttachFailed(Errno),
-    SetsidDone,
-    SetsidFailed(Errno),
-    ProcessGroupFailed(&'static [u8], Errno),
-    NoTty(&'static [u8]),
-    ExecFailed(&'a [u8], Errno),
-    ForkFailed(Errno),
-    /// A setup system call failed; the init exits 1.
-    SetupFailed(&'static [u8], Errno),
-    Received(u8),
-    IgnoringHandoff(u8),
-    Reaped { pid: i32, end: ChildEnd, main: bool },
-    Translating(u8, u8),
-    Forwarded(u8),
-    NotForwarded(u8),
-    Suspending,
-    Goodbye(u8),
-    ChdirFailed(Errno),
-    Delaying(u8, u32),
-    GraceStarted(u32),
-    GraceOver,
-    PauseShutdown(u8),
-}
-
-#[derive(Clone, Copy)]
-pub struct Log<'a> {
-    pub personality: Personality,
-    /// The name crumb-init was called by, for `[<name>]`.
-    pub name: &'a [u8],
-    pub verbosity: u8,
-    pub warn_on_reap: bool,
 }
 
 struct Line {
@@ -89,13 +161,11 @@ impl Line {
         let mut digits = [0u8; 20];
         let mut at = digits.len();
         let mut rest = value.unsigned_abs();
-        loop {
+        while let Some(slot) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+            *slot = b'0' + (rest % 10) as u8;
             at -= 1;
-            if let Some(slot) = digits.get_mut(at) {
-                *slot = b'0' + (rest % 10) as u8;
-            }
             rest /= 10;
-            if rest == 0 || at == 0 {
+            if rest == 0 {
                 break;
             }
         }
@@ -105,25 +175,45 @@ impl Line {
         self.text(digits.get(at..).unwrap_or_default())
     }
 
-    /// `<n> <strerror>`, as dumb-init's `errno=%d %s`.
-    fn errno(&mut self, errno: Errno) -> &mut Self {
-        self.number(errno.raw_os_error() as i64).text(b" ");
-        self.strerror(errno)
-    }
-
-    fn strerror(&mut self, errno: Errno) -> &mut Self {
-        match strerror(errno) {
+    fn strerror(&mut self, code: i64) -> &mut Self {
+        match strerror(code) {
             Some(text) => self.text(text),
-            None => self.text(b"Unknown error ").number(errno.raw_os_error() as i64),
+            None => self.text(b"Unknown error ").number(code),
         }
     }
 
-    /// A signal's name, `SIGTERM`, or its number past the classic ones.
-    fn signal(&mut self, signal: u8) -> &mut Self {
-        match signals::name(signal) {
+    /// `SIGTERM`, or `SIGRT<n>` past the classic signals.
+    fn signal(&mut self, signal: i64) -> &mut Self {
+        match signals::name(signal as u8) {
             Some(name) => self.text(b"SIG").text(name),
-            None => self.text(b"SIGRT").number(signal as i64),
+            None => self.text(b"SIGRT").number(signal),
         }
+    }
+
+    /// Writes `template` with its placeholders filled from `args` (see the module doc).
+    fn format(&mut self, template: &[u8], args: &[Arg]) -> &mut Self {
+        let mut rest = template;
+        loop {
+            rest = match rest {
+                [b'%', kind, index, tail @ ..] => {
+                    match (kind, args.get(index.wrapping_sub(b'1') as usize)) {
+                        (b'd', Some(&Arg::Int(n))) => self.number(n),
+                        (b's', Some(&Arg::Int(n))) => self.signal(n),
+                        (b'e', Some(&Arg::Int(n))) => self.number(n).text(b" ").strerror(n),
+                        (b'E', Some(&Arg::Int(n))) => self.strerror(n),
+                        (_, Some(&Arg::Text(text))) => self.text(text),
+                        _ => self,
+                    };
+                    tail
+                }
+                [byte, tail @ ..] => {
+                    self.text(core::slice::from_ref(byte));
+                    tail
+                }
+                [] => break,
+            };
+        }
+        self
     }
 
     fn flush(&mut self) {
@@ -137,10 +227,6 @@ impl Line {
         }
         self.buffer.clear();
     }
-
-    fn end(&mut self) {
-        self.text(b"\n").flush();
-    }
 }
 
 impl Drop for Line {
@@ -150,7 +236,7 @@ impl Drop for Line {
 }
 
 /// glibc's text for the errors an init meets; others print as `Unknown error N`.
-fn strerror(errno: Errno) -> Option<&'static [u8]> {
+fn strerror(code: i64) -> Option<&'static [u8]> {
     const TEXTS: [(u8, &[u8]); 27] = [
         (1, b"Operation not permitted"),
         (2, b"No such file or directory"),
@@ -180,189 +266,131 @@ fn strerror(errno: Errno) -> Option<&'static [u8]> {
         (80, b"Accessing a corrupted shared library"),
         (116, b"Stale file handle"),
     ];
-    let code = errno.raw_os_error();
-    TEXTS.iter().find(|(n, _)| *n as i32 == code).map(|(_, text)| *text)
+    TEXTS.iter().find(|(n, _)| *n as i64 == code).map(|(_, text)| *text)
+}
+
+#[derive(Clone, Copy)]
+pub struct Log<'a> {
+    pub personality: Personality,
+    /// The name crumb-init was called by, for `[<name>]`.
+    pub name: &'a [u8],
+    pub verbosity: u8,
 }
 
 impl Log<'_> {
-    /// Starts a line of `level` in the personality's style, or None when too quiet.
-    fn line(&self, level: u8) -> Option<Line> {
-        if level > self.verbosity {
-            return None;
+    /// Prints `message` in the personality's style, if its level is shown.
+    pub fn emit(&self, message: &Message, args: &[Arg]) {
+        let tini = self.personality == Personality::Tini;
+        let (level, text) = if tini { message.tini } else { message.dumb_init };
+        if text.is_empty() || level > self.verbosity {
+            return;
         }
-        Some(match self.personality {
+        let mut line = Line::new(if tini && level >= INFO { stdout() } else { stderr() });
+        match self.personality {
             Personality::Tini => {
-                let (fd, tag): (BorrowedFd<'static>, &[u8]) = match level {
-                    ERROR => (stderr(), b"FATAL"),
-                    WARN => (stderr(), b"WARN "),
-                    INFO => (stdout(), b"INFO "),
-                    DEBUG => (stdout(), b"DEBUG"),
-                    _ => (stdout(), b"TRACE"),
-                };
-                let mut line = Line::new(fd);
+                const TAGS: [&[u8]; 5] = [b"FATAL", b"WARN ", b"INFO ", b"DEBUG", b"TRACE"];
                 let pid = rustix::process::getpid().as_raw_nonzero().get();
-                line.text(b"[").text(tag).text(b" tini (").number(pid as i64).text(b")] ");
-                line
+                let tag = TAGS.get(level as usize).copied().unwrap_or_default();
+                line.format(b"[%t1 tini (%d2)] ", &[tag.into(), pid.into()]);
             }
             Personality::DumbInit => {
-                let mut line = Line::new(stderr());
-                line.text(b"[").text(self.name).text(b"] ");
-                line
+                line.format(b"[%t1] ", &[self.name.into()]);
             }
-            Personality::Pause => Line::new(stderr()),
-        })
-    }
-
-    pub fn emit(&self, event: Event) {
-        match self.personality {
-            Personality::Tini => self.tini(event),
-            _ => self.dumb_init(event),
+            Personality::Pause => {}
         }
-    }
-
-    fn dumb_init(&self, event: Event) {
-        use Event::*;
-        let level = match event {
-            SetsidFailed(_) | ExecFailed(..) | ForkFailed(_) | SetupFailed(..) | ProcessGroupFailed(..) => ERROR,
-            PauseShutdown(_) if self.personality == Personality::Pause => ERROR,
-            _ => DEBUG,
-        };
-        let Some(mut line) = self.line(level) else { return };
-        let l = &mut line;
-        match event {
-            DebugFromEnv => l.text(b"Running in debug mode."),
-            SetsidOffFromEnv => l.text(b"Not running in setsid mode."),
-            TtyDetachFailed(e) => l.text(b"Unable to detach from controlling tty (errno=").errno(e).text(b")."),
-            TtyDetached => l.text(b"Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive."),
-            TtyDetachedNotLeader => l.text(b"Detached from controlling tty, but was not session leader."),
-            ChildSpawned(pid, _) => l.text(b"Child spawned with PID ").number(pid as i64).text(b"."),
-            TtyAttachFailed(e) => l.text(b"Unable to attach to controlling tty (errno=").errno(e).text(b")."),
-            SetsidDone => l.text(b"setsid complete."),
-            SetsidFailed(e) => l.text(b"Unable to setsid (errno=").errno(e).text(b"). Exiting."),
-            ProcessGroupFailed(call, e) | SetupFailed(call, e) => {
-                l.text(b"Unable to ").text(call).text(b" (errno=").errno(e).text(b"). Exiting.")
-            }
-            NoTty(_) => return,
-            ExecFailed(command, e) => l.text(command).text(b": ").strerror(e),
-            ForkFailed(_) => l.text(b"Unable to fork. Exiting."),
-            Received(s) => l.text(b"Received signal ").number(s as i64).text(b"."),
-            IgnoringHandoff(s) => l.text(b"Ignoring tty hand-off signal ").number(s as i64).text(b"."),
-            Reaped { pid, end: ChildEnd::Exited(code), .. } => {
-                l.text(b"A child with PID ").number(pid as i64).text(b" exited with exit status ").number(code as i64).text(b".")
-            }
-            Reaped { pid, end: ChildEnd::Killed(signal), .. } => l
-                .text(b"A child with PID ")
-                .number(pid as i64)
-                .text(b" was terminated by signal ")
-                .number(signal as i64)
-                .text(b"."),
-            Translating(from, to) => {
-                l.text(b"Translating signal ").number(from as i64).text(b" to ").number(to as i64).text(b".")
-            }
-            Forwarded(s) => l.text(b"Forwarded signal ").number(s as i64).text(b" to children."),
-            NotForwarded(s) => l.text(b"Not forwarding signal ").number(s as i64).text(b" to children (ignored)."),
-            Suspending => l.text(b"Suspending self due to TTY signal."),
-            Goodbye(code) => l.text(b"Child exited with status ").number(code as i64).text(b". Goodbye."),
-            ChdirFailed(e) => l.text(b"Unable to chdir(\"/\") (errno=").errno(e).text(b")"),
-            Delaying(s, secs) => {
-                l.text(b"Delaying signal ").number(s as i64).text(b" by ").number(secs as i64).text(b" seconds.")
-            }
-            GraceStarted(secs) => l
-                .text(b"Giving the remaining processes ")
-                .number(secs as i64)
-                .text(b" seconds to exit."),
-            GraceOver => l.text(b"Grace period over, killing the remaining processes."),
-            PauseShutdown(s) => l.text(b"Shutting down, got signal: ").signal(s),
-        }
-        .end();
-    }
-
-    fn tini(&self, event: Event) {
-        use Event::*;
-        let (level, text): (u8, &[u8]) = match event {
-            SetsidFailed(_) | ProcessGroupFailed(..) | ExecFailed(..) | ForkFailed(_) | SetupFailed(..) => (ERROR, b""),
-            ChildSpawned(..) | GraceStarted(_) | GraceOver => (INFO, b""),
-            Reaped { main: true, .. } => (INFO, b""),
-            Reaped { main: false, .. } if self.warn_on_reap => (WARN, b""),
-            Received(signals::SIGCHLD) => (DEBUG, b"Received SIGCHLD"),
-            Reaped { .. } | Forwarded(_) | NotForwarded(_) | Delaying(..) | NoTty(_) => (DEBUG, b""),
-            Goodbye(_) => (TRACE, b"Exiting: child has exited"),
-            _ => return,
-        };
-        let Some(mut line) = self.line(level) else { return };
-        let l = &mut line;
-        match event {
-            SetsidFailed(e) => l.text(b"setsid failed: ").strerror(e),
-            ProcessGroupFailed(call, e) | SetupFailed(call, e) => l.text(call).text(b" failed: ").strerror(e),
-            ExecFailed(command, e) => l.text(b"exec ").text(command).text(b" failed: ").strerror(e),
-            ForkFailed(e) => l.text(b"fork failed: ").strerror(e),
-            ChildSpawned(pid, command) => l
-                .text(b"Spawned child process '")
-                .text(command)
-                .text(b"' with pid '")
-                .number(pid as i64)
-                .text(b"'"),
-            Reaped { end: ChildEnd::Exited(code), main: true, .. } => {
-                l.text(b"Main child exited normally (with status '").number(code as i64).text(b"')")
-            }
-            Reaped { end: ChildEnd::Killed(signal), main: true, .. } => {
-                l.text(b"Main child exited with signal (with signal '").signal(signal).text(b"')")
-            }
-            Reaped { pid, .. } if level == WARN => l.text(b"Reaped zombie process with pid=").number(pid as i64),
-            Reaped { pid, .. } => l.text(b"Reaped child with pid: '").number(pid as i64).text(b"'"),
-            Forwarded(s) => l.text(b"Passing signal: '").signal(s).text(b"'"),
-            NotForwarded(_) => l.text(b"Ignoring signal"),
-            Delaying(s, secs) => l.text(b"Delaying signal '").signal(s).text(b"' by ").number(secs as i64).text(b"s"),
-            NoTty(call) => l.text(call).text(b" failed: no tty (ok to proceed)"),
-            GraceStarted(secs) => l.text(b"Waiting up to ").number(secs as i64).text(b"s for remaining processes"),
-            GraceOver => l.text(b"Grace period over, killing remaining processes"),
-            _ => l.text(text),
-        }
-        .end();
+        line.format(text, args).text(b"\n");
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
-        match self.personality {
-            Personality::Tini => self.tini_stop(argv0, stop),
-            Personality::Pause => {
-                Line::new(stdout()).text(b"pause (crumb-init v").text(VERSION).text(b")").end();
-            }
-            Personality::DumbInit => dumb_init_stop(argv0, stop),
-        }
-    }
-
-    fn tini_stop(&self, argv0: &[u8], stop: &Stop) {
         let name = cli::basename(argv0);
-        match stop {
-            Stop::Version => Line::new(stdout()).text(TINI_VERSION).end(),
-            Stop::License => Line::new(stdout()).text(LICENSE).flush(),
-            Stop::Help => tini_usage(name, stdout()),
-            Stop::BadValue(option, value) => {
-                if let Some(mut line) = self.line(ERROR) {
-                    line.text(b"Not a valid option for ").text(option).text(b": ").text(value).end();
+        let mut out = Line::new(stderr());
+        let args = [argv0.into(), name.into(), TINI_VERSION.into()];
+        match (self.personality, stop) {
+            (Personality::Pause, _) => {
+                out.fd = stdout();
+                out.format(b"pause (crumb-init v%t1)\n", &[VERSION.into()]);
+            }
+            (Personality::Tini, Stop::Version) => {
+                out.fd = stdout();
+                out.format(b"%t3\n", &args);
+            }
+            (Personality::Tini, Stop::License) => {
+                out.fd = stdout();
+                out.text(LICENSE);
+            }
+            (Personality::Tini, Stop::BadValue(option, value)) => {
+                drop(out);
+                self.emit(&BAD_VALUE, &[(*option).into(), (*value).into()]);
+            }
+            (Personality::Tini, stop) => {
+                if let Stop::Getopt(error) = stop {
+                    getopt_error(&mut out, argv0, error);
                 }
+                if *stop == Stop::Help {
+                    out.fd = stdout();
+                }
+                out.format(TINI_USAGE, &args);
             }
-            Stop::Getopt(error) => {
-                getopt_error(argv0, error);
-                tini_usage(name, stderr());
+            (_, Stop::Help) => {
+                out.format(DUMB_INIT_HELP, &args);
             }
-            _ => tini_usage(name, stderr()),
+            (_, Stop::Version | Stop::License) => {
+                out.text(DUMB_INIT_VERSION);
+            }
+            (_, Stop::NoCommand) => {
+                out.format(b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n", &args);
+            }
+            (_, Stop::Getopt(error)) => getopt_error(&mut out, argv0, error),
+            (_, Stop::BadRewrite) => {
+                out.text(
+                    b"Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
+This option can be specified multiple times.\nUse --help for full usage.\n",
+                );
+            }
+            (_, Stop::BadValue(option, value)) => {
+                out.format(b"%t1: invalid argument '%t2' for '%t3'\n", &[argv0.into(), (*value).into(), (*option).into()]);
+            }
+            (_, Stop::PauseWithCommand) => {
+                out.format(b"%t1: option '--pause' runs no command\n", &args);
+            }
         }
     }
 }
 
+/// glibc getopt's wording.
+fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
+    let (template, arg): (&[u8], &[u8]) = match error {
+        GetoptError::Unrecognized(text) => (b"%t1: unrecognized option '--%t2'", text),
+        GetoptError::Invalid(c) => (b"%t1: invalid option -- '%t2'", core::slice::from_ref(c)),
+        GetoptError::ShortNeedsArgument(c) => (b"%t1: option requires an argument -- '%t2'", core::slice::from_ref(c)),
+        GetoptError::LongNeedsArgument(name) => (b"%t1: option '--%t2' requires an argument", name),
+        GetoptError::LongTakesNoArgument(name) => (b"%t1: option '--%t2' doesn't allow an argument", name),
+        GetoptError::Ambiguous(text, _) => (b"%t1: option '--%t2' is ambiguous; possibilities:", text),
+    };
+    out.format(template, &[argv0.into(), arg.into()]);
+    if let GetoptError::Ambiguous(_, candidates) = error {
+        for (i, option) in LONG_OPTIONS.iter().enumerate() {
+            if candidates & (1 << i) != 0 {
+                out.format(b" '--%t1'", &[option.name.into()]);
+            }
+        }
+    }
+    out.text(b"\n");
+}
+
+const VERSION: &[u8] = env!("CARGO_PKG_VERSION").as_bytes();
 const TINI_VERSION: &[u8] = concat!("tini version 0.19.0 - crumb-init ", env!("CARGO_PKG_VERSION")).as_bytes();
+const DUMB_INIT_VERSION: &[u8] =
+    concat!("crumb-init v", env!("CARGO_PKG_VERSION"), " (dumb-init v1.2.5 compatible)\n").as_bytes();
 
 const LICENSE: &[u8] = b"crumb-init is distributed under the MIT License.\n\
 Permission is hereby granted, free of charge, to any person obtaining a copy of this\n\
 software, to deal in it without restriction, provided the copyright notice and this\n\
 permission notice are included. THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY.\n";
 
-fn tini_usage(name: &[u8], fd: BorrowedFd<'static>) {
-    let mut line = Line::new(fd);
-    line.text(name).text(b" (").text(TINI_VERSION).text(b")\nUsage: ").text(name).text(
-        b" [OPTIONS] PROGRAM -- [ARGS] | --version\n\n\
+/// %t1 argv[0], %t2 its basename, %t3 tini's version line.
+const TINI_USAGE: &[u8] = b"%t2 (%t3)\nUsage: %t2 [OPTIONS] PROGRAM -- [ARGS] | --version\n\n\
 Execute a program under the supervision of a valid init process (crumb-init)\n\n\
 Command line options:\n\n\
   --version: Show version and exit.\n\
@@ -378,64 +406,14 @@ Environment variables:\n\n\
   TINI_SUBREAPER: Register as a process subreaper (always done when not PID 1).\n\
   TINI_VERBOSITY: Set the verbosity level (default: 1).\n\
   TINI_KILL_PROCESS_GROUP: Send signals to the child's process group.\n\
-  CRUMB_GRACE_PERIOD: Seconds the other processes get to exit after the child.\n\n",
-    );
-}
+  CRUMB_GRACE_PERIOD: Seconds the other processes get to exit after the child.\n\n";
 
-fn getopt_error(argv0: &[u8], error: &GetoptError) {
-    let mut line = Line::new(stderr());
-    line.text(argv0).text(b": ");
-    match *error {
-        GetoptError::Unrecognized(text) => line.text(b"unrecognized option '--").text(text).text(b"'"),
-        GetoptError::Invalid(c) => line.text(b"invalid option -- '").text(&[c]).text(b"'"),
-        GetoptError::ShortNeedsArgument(c) => line.text(b"option requires an argument -- '").text(&[c]).text(b"'"),
-        GetoptError::LongNeedsArgument(name) => line.text(b"option '--").text(name).text(b"' requires an argument"),
-        GetoptError::LongTakesNoArgument(name) => {
-            line.text(b"option '--").text(name).text(b"' doesn't allow an argument")
-        }
-        GetoptError::Ambiguous(text, candidates) => {
-            line.text(b"option '--").text(text).text(b"' is ambiguous; possibilities:");
-            for (i, option) in LONG_OPTIONS.iter().enumerate() {
-                if candidates & (1 << i) != 0 {
-                    line.text(b" '--").text(option.name).text(b"'");
-                }
-            }
-            &mut line
-        }
-    }
-    .end();
-}
-
-const DUMB_INIT_VERSION: &[u8] =
-    concat!("crumb-init v", env!("CARGO_PKG_VERSION"), " (dumb-init v1.2.5 compatible)\n").as_bytes();
-
-fn dumb_init_stop(argv0: &[u8], stop: &Stop) {
-    let mut line = Line::new(stderr());
-    match stop {
-        Stop::Help => line.text(DUMB_INIT_VERSION).text(b"Usage: ").text(argv0).text(DUMB_INIT_HELP),
-        Stop::Version | Stop::License => line.text(DUMB_INIT_VERSION),
-        Stop::NoCommand => line
-            .text(b"Usage: ")
-            .text(argv0)
-            .text(b" [option] program [args]\nTry ")
-            .text(argv0)
-            .text(b" --help for full usage.\n"),
-        Stop::Getopt(error) => {
-            drop(line);
-            return getopt_error(argv0, error);
-        }
-        Stop::BadRewrite => line.text(
-            b"Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
-This option can be specified multiple times.\nUse --help for full usage.\n",
-        ),
-        Stop::BadValue(option, value) => {
-            line.text(argv0).text(b": invalid argument '").text(value).text(b"' for '").text(option).text(b"'\n")
-        }
-        Stop::PauseWithCommand => line.text(argv0).text(b": option '--pause' runs no command\n"),
-    };
-}
-
-const DUMB_INIT_HELP: &[u8] = b" [option] command [[arg] ...]
+/// %t1 argv[0].
+const DUMB_INIT_HELP: &[u8] = concat!(
+    "crumb-init v",
+    env!("CARGO_PKG_VERSION"),
+    " (dumb-init v1.2.5 compatible)
+Usage: %t1 [option] command [[arg] ...]
 
 crumb-init is a simple process supervisor that forwards signals to children.
 It is designed to run as PID1 in minimal container environments.
@@ -464,7 +442,9 @@ crumb-init options (a signal is a number or a name: 15, TERM, SIGTERM):
 
 Called as tini or docker-init it takes tini's options, as pause it pauses.
 Full help: man crumb-init
-";
+"
+)
+.as_bytes();
 
 #[cfg(test)]
 mod tests {
@@ -476,13 +456,30 @@ mod tests {
         unsafe { BorrowedFd::borrow_raw(999_999) }
     }
 
+    fn formatted(template: &[u8], args: &[Arg]) -> String {
+        let mut line = Line::new(nowhere());
+        line.format(template, args);
+        String::from_utf8(line.buffer.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(formatted(b"PID %d1.", &[42i32.into()]), "PID 42.");
+        assert_eq!(formatted(b"%t2 then %d1", &[7u8.into(), (&b"x"[..]).into()]), "x then 7");
+        assert_eq!(formatted(b"(errno=%e1)", &[Errno::NOTTY.into()]), "(errno=25 Inappropriate ioctl for device)");
+        assert_eq!(formatted(b"%E1", &[Errno::from_raw_os_error(200).into()]), "Unknown error 200");
+        assert_eq!(formatted(b"'%s1' '%s2'", &[15u8.into(), 40u8.into()]), "'SIGTERM' 'SIGRT40'");
+        // A lone or unknown placeholder prints nothing for itself and stops safely.
+        assert_eq!(formatted(b"100%", &[]), "100%");
+        assert_eq!(formatted(b"a%d9b", &[]), "ab");
+    }
+
     #[test]
     fn strerror_texts() {
-        assert_eq!(strerror(Errno::NOENT), Some(&b"No such file or directory"[..]));
-        assert_eq!(strerror(Errno::ACCESS), Some(&b"Permission denied"[..]));
-        assert_eq!(strerror(Errno::NOTTY), Some(&b"Inappropriate ioctl for device"[..]));
-        assert_eq!(strerror(Errno::NOEXEC), Some(&b"Exec format error"[..]));
-        assert_eq!(strerror(Errno::from_raw_os_error(200)), None);
+        assert_eq!(strerror(2), Some(&b"No such file or directory"[..]));
+        assert_eq!(strerror(13), Some(&b"Permission denied"[..]));
+        assert_eq!(strerror(8), Some(&b"Exec format error"[..]));
+        assert_eq!(strerror(200), None);
     }
 
     #[test]
@@ -498,9 +495,8 @@ mod tests {
     #[test]
     fn long_lines_are_written_whole() {
         let mut line = Line::new(nowhere());
-        let text = [b'x'; 1000];
-        line.text(&text);
-        // Flushed in pieces (to an fd that does not exist here): the tail stays.
+        line.text(&[b'x'; 1000]);
+        // Written in pieces as the buffer fills (to nowhere here): the tail stays.
         assert_eq!(line.buffer.len(), 1000 % 256);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::{self, Config, Personality, Session};
 use crate::cstr::CArg;
-use crate::log::{Event, Log};
+use crate::log::{self, Log};
 use crate::signals::{self, SigSet};
 use crate::sys::{self, Forked};
 use rustix::io::Errno;
@@ -24,15 +24,15 @@ pub fn release_tty(log: &Log) -> SigSet {
     };
     match released {
         Err(errno) => {
-            log.emit(Event::TtyDetachFailed(errno));
+            log.emit(&log::TTY_DETACH_FAILED, &[errno.into()]);
             0
         }
         Ok(()) if process::getsid(None) == Ok(process::getpid()) => {
-            log.emit(Event::TtyDetached);
+            log.emit(&log::TTY_DETACHED, &[]);
             signals::bit(signals::SIGHUP) | signals::bit(signals::SIGCONT)
         }
         Ok(()) => {
-            log.emit(Event::TtyDetachedNotLeader);
+            log.emit(&log::TTY_DETACHED_NOT_LEADER, &[]);
             0
         }
     }
@@ -55,12 +55,12 @@ fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid,
     let mut listen_pid = [0u8; 24];
     pass_socket_activation(envp, parent, &mut listen_pid);
     if let Err(errno) = sys::set_signal_mask(0) {
-        log.emit(Event::SetupFailed(b"unblock signals", errno));
+        log.emit(&log::SETUP_FAILED, &[(&b"unblock signals"[..]).into(), errno.into()]);
         return 1;
     }
     let errno = execvp(argv, config.command, envp);
     let command = argv.get(config.command).map(|c| c.as_ref()).unwrap_or_default();
-    log.emit(Event::ExecFailed(command, errno));
+    log.emit(&log::EXEC_FAILED, &[command.into(), errno.into()]);
     exec_failure_code(config.personality, errno)
 }
 
@@ -81,25 +81,25 @@ fn detach(session: Session, log: &Log) -> Result<(), u8> {
     match session {
         Session::New => {
             if let Err(errno) = process::setsid() {
-                log.emit(Event::SetsidFailed(errno));
+                log.emit(&log::SETSID_FAILED, &[errno.into()]);
                 return Err(1);
             }
             if let Err(errno) = process::ioctl_tiocsctty(stdin) {
-                log.emit(Event::TtyAttachFailed(errno));
+                log.emit(&log::TTY_ATTACH_FAILED, &[errno.into()]);
             }
-            log.emit(Event::SetsidDone);
+            log.emit(&log::SETSID_DONE, &[]);
         }
         Session::NewGroup => {
             if let Err(errno) = process::setpgid(None, None) {
-                log.emit(Event::ProcessGroupFailed(b"setpgid", errno));
+                log.emit(&log::SETPGID_FAILED, &[errno.into()]);
                 return Err(1);
             }
             // Signals are still blocked, so a background group may take the terminal.
             match rustix::termios::tcsetpgrp(stdin, process::getpid()) {
                 Ok(()) => {}
-                Err(Errno::NOTTY | Errno::NXIO) => log.emit(Event::NoTty(b"tcsetpgrp")),
+                Err(Errno::NOTTY | Errno::NXIO) => log.emit(&log::NO_TTY, &[]),
                 Err(errno) => {
-                    log.emit(Event::ProcessGroupFailed(b"tcsetpgrp", errno));
+                    log.emit(&log::TCSETPGRP_FAILED, &[errno.into()]);
                     return Err(1);
                 }
             }

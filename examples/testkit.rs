@@ -1,0 +1,204 @@
+//! The programs crumb-init's tests and benchmarks run under it, in one binary:
+//! `testkit <command> [args]`. Not part of the product; built by `cargo test` (and by
+//! the benchmark script) from this repository.
+//!
+//! - `signals [--exit-on N[,N...]] [--grandchild]`: records every signal it receives,
+//!   one `<role> <signo>` line each (role `child` or `grandchild`), after a `ready`
+//!   line, and exits 0 after one of the `--exit-on` signals (default SIGUSR2).
+//! - `status`: prints its signal masks, open fds, ids, terminal and LISTEN_PID.
+//! - `orphans N`: leaves N short-lived orphans behind, then exits 0.
+//! - `orphan-storm SECONDS`: leaves orphans behind in a loop and counts the SIGTERMs it
+//!   gets; exits 0 on SIGUSR1 printing `terms <count>`.
+//! - `latency`: prints `<signo> <CLOCK_MONOTONIC ns>` for each signal received, until
+//!   SIGUSR2.
+//! - `reap-storm N`: forks N children that exit at once, as fast as it can, leaving each
+//!   to be reaped by the init (it is their parent's parent: they are orphaned at birth).
+
+use std::io::Write;
+use std::process::exit;
+
+fn all_signals() -> libc::sigset_t {
+    // SAFETY: sigfillset initialises the set it is given.
+    unsafe {
+        let mut set = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        set
+    }
+}
+
+fn block_all() -> libc::sigset_t {
+    let set = all_signals();
+    // SAFETY: a valid set; the old mask is not wanted.
+    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    set
+}
+
+fn wait_signal(set: &libc::sigset_t) -> i32 {
+    loop {
+        // SAFETY: a valid set; siginfo is not wanted.
+        let signal = unsafe { libc::sigwaitinfo(set, std::ptr::null_mut()) };
+        if signal > 0 {
+            return signal;
+        }
+    }
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    // One write per line, so that lines from several processes do not mix.
+    let _ = out.write_all(format!("{line}\n").as_bytes());
+    let _ = out.flush();
+}
+
+fn fork() -> i32 {
+    // SAFETY: the callers are single-threaded.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        eprintln!("testkit: fork failed");
+        exit(3);
+    }
+    pid
+}
+
+fn signals(args: &[String]) {
+    let exit_on: Vec<i32> = args
+        .iter()
+        .position(|a| a == "--exit-on")
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or(vec![libc::SIGUSR2]);
+    let set = block_all();
+    let mut role = "child";
+    if args.iter().any(|a| a == "--grandchild") && fork() == 0 {
+        role = "grandchild";
+    }
+    // SAFETY: plain id queries.
+    let (pid, pgid) = unsafe { (libc::getpid(), libc::getpgrp()) };
+    say(&format!("ready {role} {pid} {pgid}"));
+    loop {
+        let signal = wait_signal(&set);
+        say(&format!("{role} {signal}"));
+        if exit_on.contains(&signal) {
+            exit(0);
+        }
+    }
+}
+
+fn status() {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in text.lines().filter(|l| l.starts_with("SigBlk") || l.starts_with("SigIgn")) {
+        say(line);
+    }
+    let mut fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+        .unwrap_or_default();
+    fds.sort();
+    // read_dir itself holds one descriptor open: the highest.
+    fds.pop();
+    say(&format!("fds: {fds:?}"));
+    say(&format!("cwd: {}", std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default()));
+    // SAFETY: plain id queries.
+    let ids = unsafe { (libc::getpid(), libc::getppid(), libc::getpgrp(), libc::getsid(0)) };
+    say(&format!("ids: pid={} ppid={} pgid={} sid={}", ids.0, ids.1, ids.2, ids.3));
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let tty_nr = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(4)).unwrap_or("?");
+    say(&format!("tty_nr: {tty_nr}"));
+    say(&format!("LISTEN_PID={}", std::env::var("LISTEN_PID").unwrap_or_default()));
+}
+
+fn orphans(count: usize) {
+    for _ in 0..count {
+        if fork() == 0 {
+            if fork() == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                exit(0);
+            }
+            exit(0);
+        }
+    }
+    // Reap the middle processes; their children are the orphans.
+    // SAFETY: waiting for own children.
+    while unsafe { libc::wait(std::ptr::null_mut()) } > 0 {}
+}
+
+fn orphan_storm(seconds: u64) {
+    let set = block_all();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let mut terms = 0u64;
+    let mut zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    loop {
+        if std::time::Instant::now() < end {
+            if fork() == 0 {
+                if fork() == 0 {
+                    exit(0);
+                }
+                exit(0);
+            }
+            // SAFETY: waiting for own children.
+            while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+        } else {
+            zero.tv_nsec = 10_000_000;
+        }
+        // SAFETY: valid set and timeout.
+        let signal = unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &zero) };
+        if signal == libc::SIGTERM {
+            terms += 1;
+        } else if signal == libc::SIGUSR1 {
+            say(&format!("terms {terms}"));
+            exit(0);
+        }
+    }
+}
+
+fn now_ns() -> u128 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+}
+
+fn latency() {
+    let set = block_all();
+    say("ready");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    loop {
+        let signal = wait_signal(&set);
+        let _ = writeln!(out, "{signal} {}", now_ns());
+        if signal == libc::SIGUSR2 {
+            let _ = out.flush();
+            exit(0);
+        }
+    }
+}
+
+fn reap_storm(count: usize) {
+    for _ in 0..count {
+        if fork() == 0 {
+            if fork() == 0 {
+                // SAFETY: leave at once, skipping the parent's atexit handlers.
+                unsafe { libc::_exit(0) };
+            }
+            // SAFETY: as above.
+            unsafe { libc::_exit(0) };
+        }
+        // SAFETY: waiting for own (middle) children only.
+        unsafe { libc::wait(std::ptr::null_mut()) };
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |i: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(1);
+    match args.first().map(String::as_str) {
+        Some("signals") => signals(&args[1..]),
+        Some("status") => status(),
+        Some("orphans") => orphans(number(1) as usize),
+        Some("orphan-storm") => orphan_storm(number(1)),
+        Some("latency") => latency(),
+        Some("reap-storm") => reap_storm(number(1) as usize),
+        _ => {
+            eprintln!("usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N");
+            exit(2);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! What every integration test needs: the real binary (under any name), the testkit
+//! helper, a PID namespace, output read line by line with deadlines, and signals.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+/// How long any single step may take before the test fails instead of hanging.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+pub fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_crumb-init"))
+}
+
+/// The helper program from examples/testkit.rs, built by `cargo test` beside the binary.
+pub fn testkit() -> PathBuf {
+    let path = bin().parent().unwrap().join("examples/testkit");
+    assert!(path.exists(), "{} is missing: `cargo test` builds it (or `cargo build --release --example testkit`)", path.display());
+    path
+}
+
+pub fn testkit_str() -> String {
+    testkit().display().to_string()
+}
+
+/// A directory of this test process for symlinks and files.
+pub fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("crumb-init-tests-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+/// The binary under another name (`dumb-init`, `tini`, `pause`, ...), as a symlink.
+pub fn named(name: &str) -> PathBuf {
+    let link = scratch().join("bin").join(name);
+    if !link.exists() {
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        let _ = std::os::unix::fs::symlink(bin(), &link);
+    }
+    link
+}
+
+/// The tests need root for PID namespaces (CI runs as root); say so plainly otherwise.
+pub fn require_root() {
+    // SAFETY: getuid has no preconditions.
+    assert_eq!(unsafe { libc::getuid() }, 0, "these tests create PID namespaces and must run as root");
+}
+
+/// `program args...` as PID 1 of a new PID namespace (with its own /proc).
+pub fn in_namespace(program: &Path, args: &[&str]) -> Command {
+    require_root();
+    let mut command = Command::new("unshare");
+    command.args(["--pid", "--fork", "--mount-proc", "--kill-child"]).arg(program).args(args);
+    command
+}
+
+/// `program args...` as an ordinary process.
+pub fn plain(program: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(program);
+    command.args(args);
+    command
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Output {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn code(&self) -> i32 {
+        self.code.unwrap_or_else(|| panic!("no exit code, killed by {:?}: {self:?}", self.signal))
+    }
+}
+
+/// Runs to completion with stdin from /dev/null, failing the test after DEADLINE.
+pub fn run(mut command: Command) -> Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = drain(child.stdout.take().unwrap());
+    let stderr = drain(child.stderr.take().unwrap());
+    let status = wait_deadline(&mut child, DEADLINE);
+    Output {
+        code: status.code(),
+        signal: status.signal(),
+        stdout: join_deadline(stdout),
+        stderr: join_deadline(stderr),
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = pipe.read_to_end(&mut text);
+        String::from_utf8_lossy(&text).into_owned()
+    })
+}
+
+pub fn wait_deadline(child: &mut Child, deadline: Duration) -> ExitStatus {
+    let end = Instant::now() + deadline;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process {} did not finish within {deadline:?}", child.id());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A running init whose stdout is read line by line; killed if the test fails.
+pub struct Running {
+    pub child: Child,
+    lines: Receiver<String>,
+    pub seen: Vec<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Running {
+    pub fn start(mut command: Command) -> Running {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (send, lines) = channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Some(drain(child.stderr.take().unwrap()));
+        Running { child, lines, seen: Vec::new(), stderr }
+    }
+
+    /// Waits for a stdout line that satisfies `want`; returns it.
+    pub fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if want(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen),
+                Err(RecvTimeoutError::Disconnected) => panic!("output ended before {what:?}; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    pub fn expect_line(&mut self, exact: &str) {
+        self.expect(exact, |line| line == exact);
+    }
+
+    /// Waits until each of `lines` has arrived, in any order (other lines may come too).
+    pub fn expect_each(&mut self, lines: &[String]) {
+        let mut missing: Vec<&String> = lines.iter().collect();
+        while !missing.is_empty() {
+            let line = self.expect(&format!("{missing:?}"), |l| missing.iter().any(|m| m.as_str() == l));
+            missing.retain(|m| **m != line);
+        }
+    }
+
+    /// Lines that arrive within `quiet`, for checks that something did NOT happen.
+    pub fn collect_for(&mut self, quiet: Duration) -> Vec<String> {
+        let end = Instant::now() + quiet;
+        let mut got = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(end.saturating_duration_since(Instant::now())) {
+            self.seen.push(line.clone());
+            got.push(line);
+        }
+        got
+    }
+
+    /// The PID of the init itself: the child process, or unshare's child for a namespace.
+    pub fn init_pid(&self) -> i32 {
+        let outer = self.child.id() as i32;
+        let is_unshare = std::fs::read_to_string(format!("/proc/{outer}/comm")).is_ok_and(|c| c.trim() == "unshare");
+        if !is_unshare {
+            return outer;
+        }
+        let end = Instant::now() + DEADLINE;
+        loop {
+            let children = std::fs::read_to_string(format!("/proc/{outer}/task/{outer}/children")).unwrap_or_default();
+            if let Some(pid) = children.split_whitespace().next() {
+                return pid.parse().unwrap();
+            }
+            assert!(Instant::now() < end, "unshare started no child");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    pub fn signal(&self, signal: i32) {
+        send(self.init_pid(), signal);
+    }
+
+    /// Waits for the exit; returns the status, the whole stderr and every stdout line.
+    /// Fails if a process that holds the output outlives the init.
+    pub fn finish(mut self) -> Finished {
+        let status = wait_deadline(&mut self.child, DEADLINE);
+        let end = std::time::Instant::now() + DEADLINE;
+        loop {
+            match self.lines.recv_timeout(end.saturating_duration_since(std::time::Instant::now())) {
+                Ok(line) => self.seen.push(line),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!("stdout still open {DEADLINE:?} after the init exited"),
+            }
+        }
+        let stderr = join_deadline(self.stderr.take().unwrap());
+        Finished { status, stderr, seen: std::mem::take(&mut self.seen) }
+    }
+}
+
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stderr: String,
+    pub seen: Vec<String>,
+}
+
+fn join_deadline(handle: std::thread::JoinHandle<String>) -> String {
+    let end = Instant::now() + DEADLINE;
+    while !handle.is_finished() {
+        assert!(Instant::now() < end, "stderr still open {DEADLINE:?} after the init exited");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    handle.join().unwrap()
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.stderr.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn send(pid: i32, signal: i32) {
+    // SAFETY: kill has no memory preconditions.
+    let result = unsafe { libc::kill(pid, signal) };
+    assert_eq!(result, 0, "kill({pid}, {signal}) failed: {}", std::io::Error::last_os_error());
+}
+
+/// The state letter of a process from /proc/<pid>/stat (R, S, T, Z...).
+pub fn state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit(')').next()?.split_whitespace().next()?.chars().next()
+}
+
+/// Polls `check` until it holds or DEADLINE passes.
+pub fn eventually(what: &str, check: impl Fn() -> bool) {
+    let end = Instant::now() + DEADLINE;
+    while !check() {
+        assert!(Instant::now() < end, "{what} did not happen within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The catchable signals crumb-init forwards as they are: every one but KILL, STOP,
+/// CHLD (it reaps) and the job-control three (rewritten in setsid mode).
+pub fn plainly_forwarded_signals() -> Vec<i32> {
+    (1..=31).filter(|s| ![9, 17, 19, 20, 21, 22].contains(s)).collect()
+}
