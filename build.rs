@@ -5,7 +5,8 @@ use std::{env, fs, path::PathBuf};
 fn main() {
     // Unwind tables are dead weight with panic=abort and no unwinder; rustc emits them
     // anyway on this target, so the linker script drops them.
-    let script = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("crumb-init.ld");
+    let script =
+        PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("crumb-init.ld");
     fs::write(&script, "SECTIONS { /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) } } INSERT AFTER .text;\n")
         .expect("write the linker script");
     for arg in [

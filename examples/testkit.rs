@@ -5,7 +5,8 @@
 //! - `signals [--exit-on N[,N...]] [--grandchild]`: records every signal it receives,
 //!   one `<role> <signo>` line each (role `child` or `grandchild`), after a `ready`
 //!   line, and exits 0 after one of the `--exit-on` signals (default SIGUSR2).
-//! - `status`: prints its signal masks, open fds, ids, terminal and LISTEN_PID.
+//! - `status`: prints its open fds, working directory, ids, terminal and LISTEN_PID.
+//!   (Rust's runtime ignores SIGPIPE before main: tests read masks from a shell.)
 //! - `orphans N`: leaves N short-lived orphans behind, then exits 0.
 //! - `orphan-storm SECONDS`: leaves orphans behind in a loop and counts the SIGTERMs it
 //!   gets; exits 0 on SIGUSR1 printing `terms <count>`.
@@ -85,25 +86,50 @@ fn signals(args: &[String]) {
 }
 
 fn status() {
-    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    for line in text.lines().filter(|l| l.starts_with("SigBlk") || l.starts_with("SigIgn")) {
-        say(line);
-    }
+    // The listing's own descriptor points at /proc/<pid>/fd: leave it out.
+    let own = format!("/proc/{}/fd", std::process::id());
     let mut fds: Vec<i32> = std::fs::read_dir("/proc/self/fd")
-        .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+        .map(|dir| {
+            dir.filter_map(|entry| {
+                let entry = entry.ok()?;
+                let target = std::fs::read_link(entry.path()).ok()?;
+                (target.to_str()? != own).then(|| entry.file_name().to_str()?.parse().ok())?
+            })
+            .collect()
+        })
         .unwrap_or_default();
     fds.sort();
-    // read_dir itself holds one descriptor open: the highest.
-    fds.pop();
     say(&format!("fds: {fds:?}"));
-    say(&format!("cwd: {}", std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default()));
+    say(&format!(
+        "cwd: {}",
+        std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    ));
     // SAFETY: plain id queries.
-    let ids = unsafe { (libc::getpid(), libc::getppid(), libc::getpgrp(), libc::getsid(0)) };
-    say(&format!("ids: pid={} ppid={} pgid={} sid={}", ids.0, ids.1, ids.2, ids.3));
+    let ids = unsafe {
+        (
+            libc::getpid(),
+            libc::getppid(),
+            libc::getpgrp(),
+            libc::getsid(0),
+        )
+    };
+    say(&format!(
+        "ids: pid={} ppid={} pgid={} sid={}",
+        ids.0, ids.1, ids.2, ids.3
+    ));
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let tty_nr = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().nth(4)).unwrap_or("?");
+    let tty_nr = stat
+        .rsplit(')')
+        .next()
+        .and_then(|rest| rest.split_whitespace().nth(4))
+        .unwrap_or("?");
     say(&format!("tty_nr: {tty_nr}"));
-    say(&format!("LISTEN_PID={}", std::env::var("LISTEN_PID").unwrap_or_default()));
+    say(&format!(
+        "LISTEN_PID={}",
+        std::env::var("LISTEN_PID").unwrap_or_default()
+    ));
 }
 
 fn orphans(count: usize) {
@@ -125,7 +151,10 @@ fn orphan_storm(seconds: u64) {
     let set = block_all();
     let end = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
     let mut terms = 0u64;
-    let mut zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     loop {
         if std::time::Instant::now() < end {
             if fork() == 0 {
@@ -151,7 +180,10 @@ fn orphan_storm(seconds: u64) {
 }
 
 fn now_ns() -> u128 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: a valid timespec.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
@@ -197,7 +229,9 @@ fn main() {
         Some("latency") => latency(),
         Some("reap-storm") => reap_storm(number(1) as usize),
         _ => {
-            eprintln!("usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N");
+            eprintln!(
+                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N"
+            );
             exit(2);
         }
     }

@@ -113,7 +113,10 @@ impl Config {
     }
 
     pub fn delay(&self, signal: u8) -> Option<u32> {
-        self.delays.iter().find(|d| d.signal == signal).map(|d| d.seconds)
+        self.delays
+            .iter()
+            .find(|d| d.signal == signal)
+            .map(|d| d.seconds)
     }
 }
 
@@ -178,7 +181,12 @@ const REMAP_EXIT: u8 = 6;
 const PAUSE: u8 = 7;
 
 const fn long(name: &'static [u8], takes_value: bool, id: u8, dumb_init: bool) -> LongOption {
-    LongOption { name, takes_value, id, dumb_init }
+    LongOption {
+        name,
+        takes_value,
+        id,
+        dumb_init,
+    }
 }
 
 /// dumb-init's options in its own order (ambiguity messages list them so), then ours.
@@ -222,7 +230,13 @@ type Parsed<'a> = Result<(u8, Option<&'a [u8]>), GetoptError<'a>>;
 
 impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
     fn new(argv: &'a [A], short: &'static [u8], long: &'static [LongOption]) -> Self {
-        Self { argv, short, long, index: 1, offset: 0 }
+        Self {
+            argv,
+            short,
+            long,
+            index: 1,
+            offset: 0,
+        }
     }
 
     fn word(&self, index: usize) -> Option<&'a [u8]> {
@@ -265,7 +279,11 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         }
         let value = self.word(self.index);
         self.index += 1;
-        Some(value.map(|v| (c, Some(v))).ok_or(GetoptError::ShortNeedsArgument(c)))
+        Some(
+            value
+                .map(|v| (c, Some(v)))
+                .ok_or(GetoptError::ShortNeedsArgument(c)),
+        )
     }
 
     fn long_option(&mut self, text: &'a [u8]) -> Parsed<'a> {
@@ -282,14 +300,20 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
             (false, None) => Ok((option.id, None)),
             (true, Some(value)) => Ok((option.id, Some(value))),
             (true, None) => {
-                let value = self.word(self.index).ok_or(GetoptError::LongNeedsArgument(option.name))?;
+                let value = self
+                    .word(self.index)
+                    .ok_or(GetoptError::LongNeedsArgument(option.name))?;
                 self.index += 1;
                 Ok((option.id, Some(value)))
             }
         }
     }
 
-    fn abbreviation(&self, text: &'a [u8], name: &[u8]) -> Result<&'static LongOption, GetoptError<'a>> {
+    fn abbreviation(
+        &self,
+        text: &'a [u8],
+        name: &[u8],
+    ) -> Result<&'static LongOption, GetoptError<'a>> {
         let matches = |dumb_init: bool| {
             self.long.iter().enumerate().fold(0u32, |set, (i, o)| {
                 let hit = o.dumb_init == dumb_init && o.name.starts_with(name);
@@ -302,7 +326,10 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         };
         match found.count_ones() {
             0 => Err(GetoptError::Unrecognized(text)),
-            1 => self.long.get(found.trailing_zeros() as usize).ok_or(GetoptError::Unrecognized(text)),
+            1 => self
+                .long
+                .get(found.trailing_zeros() as usize)
+                .ok_or(GetoptError::Unrecognized(text)),
             _ => Err(GetoptError::Ambiguous(text, found)),
         }
     }
@@ -310,7 +337,8 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
 
 /// The value of `name` in the environment (`NAME=value` words).
 pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]> {
-    env.iter().find_map(|entry| entry.as_ref().strip_prefix(name)?.strip_prefix(b"="))
+    env.iter()
+        .find_map(|entry| entry.as_ref().strip_prefix(name)?.strip_prefix(b"="))
 }
 
 /// Reads argv and the environment. tini's parser moves options found after the
@@ -329,7 +357,8 @@ pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Conf
         Personality::Pause => parse_pause(argv)?,
     };
     if let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD").filter(|_| config.grace_seconds == 0) {
-        config.grace_seconds = signals::parse_decimal(value).ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
+        config.grace_seconds =
+            signals::parse_decimal(value).ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
     }
     Ok(config)
 }
@@ -350,14 +379,19 @@ fn parse_dumb_init<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Confi
                 config.rewrite.set(from, to);
             }
             GRACE => {
-                config.grace_seconds =
-                    signals::parse_decimal(value).ok_or(Stop::BadValue(b"--grace-period", value))?;
+                config.grace_seconds = signals::parse_decimal(value)
+                    .ok_or(Stop::BadValue(b"--grace-period", value))?;
             }
             SIGNAL_ALL => config.signal_all = true,
             DELAY => add_delay(&mut config, value).ok_or(Stop::BadValue(b"--delay", value))?,
             NO_SELF_SUSPEND => config.self_suspend = false,
-            PDEATHSIG => config.pdeathsig = signals::parse(value).ok_or(Stop::BadValue(b"--pdeathsig", value))?,
-            REMAP_EXIT => config.remap_exit.insert(exit_code(value).ok_or(Stop::BadValue(b"--remap-exit", value))?),
+            PDEATHSIG => {
+                config.pdeathsig =
+                    signals::parse(value).ok_or(Stop::BadValue(b"--pdeathsig", value))?
+            }
+            REMAP_EXIT => config
+                .remap_exit
+                .insert(exit_code(value).ok_or(Stop::BadValue(b"--remap-exit", value))?),
             _ => config.pause = true,
         }
     }
@@ -412,14 +446,18 @@ where
     let mut first_word = 1; // where the words that are not options begin
     let mut index = 1;
     while index < argv.len() {
-        let Some(word) = argv.get(index).map(AsRef::as_ref) else { break };
+        let Some(word) = argv.get(index).map(AsRef::as_ref) else {
+            break;
+        };
         let ends_options = word == b"--";
         let span = match word {
             b"--" => 1,
             [b'-', letters @ ..] if !letters.is_empty() => {
                 // The option words, with the next word if the last option wants a value.
                 let wants_next = letters.iter().enumerate().find_map(|(i, &c)| {
-                    short_option(short, c).filter(|&v| v).map(|_| i + 1 == letters.len())
+                    short_option(short, c)
+                        .filter(|&v| v)
+                        .map(|_| i + 1 == letters.len())
                 });
                 1 + usize::from(wants_next == Some(true) && index + 1 < argv.len())
             }
@@ -428,7 +466,10 @@ where
                 continue;
             }
         };
-        if let Some(moved) = argv.get_mut(first_word..index + span).filter(|m| span <= m.len()) {
+        if let Some(moved) = argv
+            .get_mut(first_word..index + span)
+            .filter(|m| span <= m.len())
+        {
             moved.rotate_right(span);
         }
         first_word += span;
@@ -449,8 +490,15 @@ fn parse_tini<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, St
     };
     // tini forwards neither the synchronous signals nor TTIN/TTOU.
     for signal in [
-        signals::SIGFPE, signals::SIGILL, signals::SIGSEGV, signals::SIGBUS, signals::SIGABRT,
-        signals::SIGTRAP, signals::SIGSYS, SIGTTIN, SIGTTOU,
+        signals::SIGFPE,
+        signals::SIGILL,
+        signals::SIGSEGV,
+        signals::SIGBUS,
+        signals::SIGABRT,
+        signals::SIGTRAP,
+        signals::SIGSYS,
+        SIGTTIN,
+        SIGTTOU,
     ] {
         config.rewrite.set(signal, 0);
     }
@@ -465,7 +513,9 @@ fn parse_tini<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, St
             b'w' => config.warn_on_reap = true,
             b'g' => config.signal_group = true,
             b'p' => config.pdeathsig = signals::parse(value).ok_or(Stop::BadValue(b"-p", value))?,
-            b'e' => config.remap_exit.insert(exit_code(value).ok_or(Stop::BadValue(b"-e", value))?),
+            b'e' => config
+                .remap_exit
+                .insert(exit_code(value).ok_or(Stop::BadValue(b"-e", value))?),
             _ => {} // -s: crumb-init is a subreaper whenever it is not PID 1.
         }
     }
@@ -479,7 +529,10 @@ fn parse_tini<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, St
     if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
         // atoi(): leading digits, anything else is 0.
         let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-        let number = value.get(..digits).and_then(signals::parse_decimal).unwrap_or(0);
+        let number = value
+            .get(..digits)
+            .and_then(signals::parse_decimal)
+            .unwrap_or(0);
         config.verbosity = u8::try_from(number).unwrap_or(u8::MAX);
     }
     Ok(config)
@@ -487,10 +540,19 @@ fn parse_tini<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, St
 
 /// pause ignores its arguments but `-v` (any case), which prints its version.
 fn parse_pause<A: AsRef<[u8]>>(argv: &[A]) -> Result<Config, Stop<'static>> {
-    if argv.iter().skip(1).any(|a| a.as_ref().eq_ignore_ascii_case(b"-v")) {
+    if argv
+        .iter()
+        .skip(1)
+        .any(|a| a.as_ref().eq_ignore_ascii_case(b"-v"))
+    {
         return Err(Stop::Version);
     }
-    Ok(Config { pause: true, command: argv.len(), verbosity: INFO, ..Config::new(Personality::Pause) })
+    Ok(Config {
+        pause: true,
+        command: argv.len(),
+        verbosity: INFO,
+        ..Config::new(Personality::Pause)
+    })
 }
 
 #[cfg(test)]
@@ -506,7 +568,10 @@ mod tests {
     fn command(args: &[&str]) -> Vec<String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let config = parse(&mut argv, &[]).unwrap();
-        argv[config.command..].iter().map(|a| String::from_utf8(a.to_vec()).unwrap()).collect()
+        argv[config.command..]
+            .iter()
+            .map(|a| String::from_utf8(a.to_vec()).unwrap())
+            .collect()
     }
 
     fn stop(args: &[&str]) -> String {
@@ -515,9 +580,18 @@ mod tests {
 
     #[test]
     fn personality_from_name() {
-        assert_eq!(Personality::from_argv0(b"/usr/bin/dumb-init"), Personality::DumbInit);
-        assert_eq!(Personality::from_argv0(b"crumb-init"), Personality::DumbInit);
-        assert_eq!(Personality::from_argv0(b"/sbin/docker-init"), Personality::Tini);
+        assert_eq!(
+            Personality::from_argv0(b"/usr/bin/dumb-init"),
+            Personality::DumbInit
+        );
+        assert_eq!(
+            Personality::from_argv0(b"crumb-init"),
+            Personality::DumbInit
+        );
+        assert_eq!(
+            Personality::from_argv0(b"/sbin/docker-init"),
+            Personality::Tini
+        );
         assert_eq!(Personality::from_argv0(b"tini-static"), Personality::Tini);
         assert_eq!(Personality::from_argv0(b"/pause"), Personality::Pause);
         assert_eq!(Personality::from_argv0(b"pause/"), Personality::DumbInit);
@@ -540,7 +614,20 @@ mod tests {
 
     #[test]
     fn dumb_init_options() {
-        let config = run(&["d", "-vc", "-r15:3", "-r", "TERM:0", "--rewrite=1:2", "--", "-x"], &[]).unwrap();
+        let config = run(
+            &[
+                "d",
+                "-vc",
+                "-r15:3",
+                "-r",
+                "TERM:0",
+                "--rewrite=1:2",
+                "--",
+                "-x",
+            ],
+            &[],
+        )
+        .unwrap();
         assert_eq!(config.verbosity, DEBUG);
         assert_eq!(config.session, Session::Inherit);
         assert!(!config.signal_group);
@@ -576,16 +663,34 @@ mod tests {
         assert_eq!(stop(&["d", "-r", "1:32", "x"]), "BadRewrite");
         assert_eq!(stop(&["d", "--rewrite=", "x"]), "BadRewrite");
         assert_eq!(stop(&["d", "-r"]), "Getopt(ShortNeedsArgument(114))");
-        assert_eq!(stop(&["d", "--rewrite"]), "Getopt(LongNeedsArgument([114, 101, 119, 114, 105, 116, 101]))");
+        assert_eq!(
+            stop(&["d", "--rewrite"]),
+            "Getopt(LongNeedsArgument([114, 101, 119, 114, 105, 116, 101]))"
+        );
         assert_eq!(stop(&["d", "-x"]), "Getopt(Invalid(120))");
-        assert!(stop(&["d", "--yolo=1", "x"]).starts_with("Getopt(Unrecognized([121, 111, 108, 111, 61, 49]"));
+        assert!(
+            stop(&["d", "--yolo=1", "x"])
+                .starts_with("Getopt(Unrecognized([121, 111, 108, 111, 61, 49]")
+        );
         assert!(stop(&["d", "--help=3"]).starts_with("Getopt(LongTakesNoArgument("));
         // --ver is ambiguous between verbose and version, as in dumb-init.
-        assert_eq!(stop(&["d", "--ver", "x"]), format!("Getopt(Ambiguous({:?}, {}))", b"ver", 0b11000));
+        assert_eq!(
+            stop(&["d", "--ver", "x"]),
+            format!("Getopt(Ambiguous({:?}, {}))", b"ver", 0b11000)
+        );
         // dumb-init's abbreviations keep their meaning beside crumb-init's options.
-        assert_eq!(run(&["d", "--s", "x"], &[]).unwrap().session, Session::Inherit);
-        assert_eq!(run(&["d", "--re", "1:2", "x"], &[]).unwrap().rewrite.get(1), Some(2));
-        assert_eq!(stop(&["d", "--p", "x"]), format!("Getopt(Ambiguous({:?}, {}))", b"p", (1 << 9) | (1 << 11)));
+        assert_eq!(
+            run(&["d", "--s", "x"], &[]).unwrap().session,
+            Session::Inherit
+        );
+        assert_eq!(
+            run(&["d", "--re", "1:2", "x"], &[]).unwrap().rewrite.get(1),
+            Some(2)
+        );
+        assert_eq!(
+            stop(&["d", "--p", "x"]),
+            format!("Getopt(Ambiguous({:?}, {}))", b"p", (1 << 9) | (1 << 11))
+        );
     }
 
     #[test]
@@ -597,18 +702,41 @@ mod tests {
         assert!(!config.signal_group);
         assert_eq!(config.rewrite.get(SIGTSTP), None);
         // Only exactly "1" and "0" count.
-        let config = run(&["d", "x"], &["DUMB_INIT_DEBUG=true", "DUMB_INIT_SETSID=no", "X_DUMB_INIT_DEBUG=1"]).unwrap();
+        let config = run(
+            &["d", "x"],
+            &[
+                "DUMB_INIT_DEBUG=true",
+                "DUMB_INIT_SETSID=no",
+                "X_DUMB_INIT_DEBUG=1",
+            ],
+        )
+        .unwrap();
         assert!(!config.debug_from_env && !config.setsid_off_from_env);
         assert_eq!(config.session, Session::New);
         // Environment errors come after option errors, as in dumb-init.
-        assert_eq!(run(&["d"], &["DUMB_INIT_DEBUG=1"]).unwrap_err(), "NoCommand");
+        assert_eq!(
+            run(&["d"], &["DUMB_INIT_DEBUG=1"]).unwrap_err(),
+            "NoCommand"
+        );
     }
 
     #[test]
     fn crumb_options() {
         let config = run(
-            &["crumb-init", "--grace-period=7", "--signal-all", "--delay", "TERM:5", "--delay=2:1",
-              "--no-self-suspend", "--pdeathsig=SIGKILL", "--remap-exit=143", "--remap-exit", "2", "x"],
+            &[
+                "crumb-init",
+                "--grace-period=7",
+                "--signal-all",
+                "--delay",
+                "TERM:5",
+                "--delay=2:1",
+                "--no-self-suspend",
+                "--pdeathsig=SIGKILL",
+                "--remap-exit=143",
+                "--remap-exit",
+                "2",
+                "x",
+            ],
             &[],
         )
         .unwrap();
@@ -642,15 +770,40 @@ mod tests {
 
     #[test]
     fn grace_from_environment() {
-        assert_eq!(run(&["c", "x"], &["CRUMB_GRACE_PERIOD=4"]).unwrap().grace_seconds, 4);
-        assert_eq!(run(&["c", "--grace-period=2", "x"], &["CRUMB_GRACE_PERIOD=4"]).unwrap().grace_seconds, 2);
-        assert_eq!(run(&["tini", "x"], &["CRUMB_GRACE_PERIOD=3"]).unwrap().grace_seconds, 3);
-        assert!(run(&["c", "x"], &["CRUMB_GRACE_PERIOD=soon"]).unwrap_err().starts_with("BadValue("));
+        assert_eq!(
+            run(&["c", "x"], &["CRUMB_GRACE_PERIOD=4"])
+                .unwrap()
+                .grace_seconds,
+            4
+        );
+        assert_eq!(
+            run(&["c", "--grace-period=2", "x"], &["CRUMB_GRACE_PERIOD=4"])
+                .unwrap()
+                .grace_seconds,
+            2
+        );
+        assert_eq!(
+            run(&["tini", "x"], &["CRUMB_GRACE_PERIOD=3"])
+                .unwrap()
+                .grace_seconds,
+            3
+        );
+        assert!(
+            run(&["c", "x"], &["CRUMB_GRACE_PERIOD=soon"])
+                .unwrap_err()
+                .starts_with("BadValue(")
+        );
     }
 
     #[test]
     fn tini_parsing() {
-        let config = run(&["tini", "-vvw", "-g", "-e", "143", "-e3", "-p", "SIGKILL", "-s", "--", "prog", "-v"], &[]).unwrap();
+        let config = run(
+            &[
+                "tini", "-vvw", "-g", "-e", "143", "-e3", "-p", "SIGKILL", "-s", "--", "prog", "-v",
+            ],
+            &[],
+        )
+        .unwrap();
         assert_eq!(config.personality, Personality::Tini);
         assert_eq!(config.verbosity, 3);
         assert!(config.warn_on_reap && config.signal_group);
@@ -665,7 +818,10 @@ mod tests {
         assert_eq!(command(&["tini", "--", "prog", "-v"]), ["prog", "-v"]);
         // GNU permutation: options after the program are tini's.
         assert_eq!(command(&["tini", "echo", "hi", "-w"]), ["echo", "hi"]);
-        assert_eq!(command(&["docker-init", "a", "-e", "2", "b", "--", "-c", "d"]), ["a", "b", "-c", "d"]);
+        assert_eq!(
+            command(&["docker-init", "a", "-e", "2", "b", "--", "-c", "d"]),
+            ["a", "b", "-c", "d"]
+        );
         assert_eq!(command(&["tini", "a", "-e2", "b"]), ["a", "b"]);
         assert_eq!(stop(&["tini", "sh", "-c", "true"]), "Getopt(Invalid(99))");
         assert_eq!(stop(&["tini"]), "NoCommand");
@@ -681,11 +837,25 @@ mod tests {
 
     #[test]
     fn tini_environment() {
-        let config = run(&["tini", "x"], &["TINI_KILL_PROCESS_GROUP=0", "TINI_VERBOSITY=3x"]).unwrap();
+        let config = run(
+            &["tini", "x"],
+            &["TINI_KILL_PROCESS_GROUP=0", "TINI_VERBOSITY=3x"],
+        )
+        .unwrap();
         assert!(config.signal_group);
         assert_eq!(config.verbosity, 3);
-        assert_eq!(run(&["tini", "-vvv", "x"], &["TINI_VERBOSITY=junk"]).unwrap().verbosity, 0);
-        assert_eq!(run(&["tini", "x"], &["TINI_VERBOSITY=9999"]).unwrap().verbosity, 255);
+        assert_eq!(
+            run(&["tini", "-vvv", "x"], &["TINI_VERBOSITY=junk"])
+                .unwrap()
+                .verbosity,
+            0
+        );
+        assert_eq!(
+            run(&["tini", "x"], &["TINI_VERBOSITY=9999"])
+                .unwrap()
+                .verbosity,
+            255
+        );
     }
 
     #[test]

@@ -60,9 +60,11 @@ impl<'a> EventLoop<'a> {
     /// Blocks every signal and sets up the descriptors, before any child exists.
     /// On failure the error is logged and the exit code returned.
     pub fn new(config: &'a Config, log: &'a Log<'a>) -> Result<Self, u8> {
-        let fail = |what: &'static [u8]| move |errno: Errno| {
-            log.emit(&log::SETUP_FAILED, &[what.into(), errno.into()]);
-            1
+        let fail = |what: &'static [u8]| {
+            move |errno: Errno| {
+                log.emit(&log::SETUP_FAILED, &[what.into(), errno.into()]);
+                1
+            }
         };
         sys::set_signal_mask(!0).map_err(fail(b"block signals"))?;
         // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
@@ -76,23 +78,31 @@ impl<'a> EventLoop<'a> {
         let pid1 = process::getpid().is_init();
         if !pid1 {
             // Orphans of the child come to the init, not to whoever is above it.
-            process::set_child_subreaper(Some(process::getpid())).map_err(fail(b"become a subreaper"))?;
+            process::set_child_subreaper(Some(process::getpid()))
+                .map_err(fail(b"become a subreaper"))?;
         }
         if config.pdeathsig != 0 {
             // SAFETY: the parser only accepts signal numbers 1..=64.
             let signal = unsafe { Signal::from_raw_unchecked(config.pdeathsig as i32) };
-            process::set_parent_process_death_signal(Some(signal)).map_err(fail(b"set the parent death signal"))?;
+            process::set_parent_process_death_signal(Some(signal))
+                .map_err(fail(b"set the parent death signal"))?;
         }
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC).map_err(fail(b"create an epoll instance"))?;
+        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)
+            .map_err(fail(b"create an epoll instance"))?;
         let signals = sys::signalfd(!0).map_err(fail(b"create a signalfd"))?;
         watch(&epoll, &signals, SIGNALS).map_err(fail(b"watch the signalfd"))?;
         let new_timer = |token| -> Result<OwnedFd, u8> {
             let flags = TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK;
-            let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags).map_err(fail(b"create a timer"))?;
+            let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags)
+                .map_err(fail(b"create a timer"))?;
             watch(&epoll, &timer, token).map_err(fail(b"watch a timer"))?;
             Ok(timer)
         };
-        let grace_timer = if config.grace_seconds > 0 { Some(new_timer(GRACE)?) } else { None };
+        let grace_timer = if config.grace_seconds > 0 {
+            Some(new_timer(GRACE)?)
+        } else {
+            None
+        };
         let mut delay_timers = heapless::Vec::new();
         for token in (FIRST_DELAY..).take(config.delays.len()) {
             let _ = delay_timers.push(new_timer(token)?);
@@ -126,14 +136,20 @@ impl<'a> EventLoop<'a> {
 
     /// Waits for events until it is time to exit; returns the exit code.
     pub fn run(&mut self) -> u8 {
-        let none = epoll::Event { flags: epoll::EventFlags::empty(), data: epoll::EventData::new_u64(0) };
+        let none = epoll::Event {
+            flags: epoll::EventFlags::empty(),
+            data: epoll::EventData::new_u64(0),
+        };
         let mut events = [none; 4];
         loop {
             let ready = match epoll::wait(&self.epoll, &mut events, None) {
                 Ok(count) => events.get(..count).unwrap_or_default(),
                 Err(Errno::INTR) => continue,
                 Err(errno) => {
-                    self.log.emit(&log::SETUP_FAILED, &[(&b"wait for events"[..]).into(), errno.into()]);
+                    self.log.emit(
+                        &log::SETUP_FAILED,
+                        &[(&b"wait for events"[..]).into(), errno.into()],
+                    );
                     return 1;
                 }
             };
@@ -159,7 +175,11 @@ impl<'a> EventLoop<'a> {
                 Err(_) => return ControlFlow::Continue(()), // drained (EAGAIN)
             };
             let mut batch = [0u8; SIGINFO_BATCH];
-            let infos = self.siginfo.get(..read).unwrap_or_default().chunks_exact(SIGINFO_SIZE);
+            let infos = self
+                .siginfo
+                .get(..read)
+                .unwrap_or_default()
+                .chunks_exact(SIGINFO_SIZE);
             for (signal, info) in batch.iter_mut().zip(infos) {
                 *signal = info.first_chunk().map_or(0, |b| u32::from_ne_bytes(*b)) as u8;
             }
@@ -202,11 +222,16 @@ impl<'a> EventLoop<'a> {
     fn hold(&mut self, index: usize, signal: u8) {
         if self.held & bit(signal) == 0 {
             let seconds = self.config.delays.get(index).map_or(0, |d| d.seconds);
-            if !self.delay_timers.get(index).is_some_and(|timer| arm(timer, seconds).is_ok()) {
+            if self
+                .delay_timers
+                .get(index)
+                .is_none_or(|timer| arm(timer, seconds).is_err())
+            {
                 return self.forward(signal); // no timer: do not lose the signal
             }
             self.held |= bit(signal);
-            self.log.emit(&log::DELAYING, &[signal.into(), seconds.into()]);
+            self.log
+                .emit(&log::DELAYING, &[signal.into(), seconds.into()]);
         }
         if signals::is_terminating(self.config.rewrite.get(signal).unwrap_or(signal)) {
             self.start_grace();
@@ -218,7 +243,8 @@ impl<'a> EventLoop<'a> {
     fn forward(&mut self, signal: u8) {
         let target = match self.config.rewrite.get(signal) {
             Some(target) => {
-                self.log.emit(&log::TRANSLATING, &[signal.into(), target.into()]);
+                self.log
+                    .emit(&log::TRANSLATING, &[signal.into(), target.into()]);
                 target
             }
             None => signal,
@@ -337,12 +363,15 @@ impl<'a> EventLoop<'a> {
     }
 
     fn start_grace(&mut self) {
-        let Some(timer) = &self.grace_timer else { return };
+        let Some(timer) = &self.grace_timer else {
+            return;
+        };
         if self.grace_running {
             return;
         }
         self.grace_running = true;
-        self.log.emit(&log::GRACE_STARTED, &[self.config.grace_seconds.into()]);
+        self.log
+            .emit(&log::GRACE_STARTED, &[self.config.grace_seconds.into()]);
         if arm(timer, self.config.grace_seconds).is_err() {
             // Without a deadline the init could wait forever: end it now.
             let _ = self.grace_over();
@@ -361,7 +390,9 @@ impl<'a> EventLoop<'a> {
     }
 
     fn delay_over(&mut self, index: usize) -> ControlFlow<u8> {
-        let (Some(timer), Some(delay)) = (self.delay_timers.get(index), self.config.delays.get(index)) else {
+        let (Some(timer), Some(delay)) =
+            (self.delay_timers.get(index), self.config.delays.get(index))
+        else {
             return ControlFlow::Continue(());
         };
         disarm(timer);
@@ -374,13 +405,27 @@ impl<'a> EventLoop<'a> {
 }
 
 fn watch(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> io::Result<()> {
-    epoll::add(epoll, fd, epoll::EventData::new_u64(token), epoll::EventFlags::IN)
+    epoll::add(
+        epoll,
+        fd,
+        epoll::EventData::new_u64(token),
+        epoll::EventFlags::IN,
+    )
 }
 
 /// One-shot timer `seconds` from now.
 fn arm(timer: &OwnedFd, seconds: u32) -> io::Result<()> {
-    let zero = Timespec { tv_sec: 0, tv_nsec: 0 };
-    let when = Itimerspec { it_interval: zero, it_value: Timespec { tv_sec: seconds.into(), tv_nsec: 0 } };
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let when = Itimerspec {
+        it_interval: zero,
+        it_value: Timespec {
+            tv_sec: seconds.into(),
+            tv_nsec: 0,
+        },
+    };
     rustix::time::timerfd_settime(timer, TimerfdTimerFlags::empty(), &when).map(drop)
 }
 
@@ -399,18 +444,28 @@ fn kill_all(signal: Signal) -> io::Result<()> {
 /// The signals this process was started with set to SIG_IGN, from /proc/self/status;
 /// all of them when that cannot be read.
 fn inherited_ignored_signals() -> SigSet {
-    let Ok(status) = rustix::fs::open(c"/proc/self/status", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else {
+    let Ok(status) = rustix::fs::open(
+        c"/proc/self/status",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
         return !0;
     };
     let mut buffer = [0u8; 4096];
     let read = io::read(&status, &mut buffer).unwrap_or(0);
-    buffer.get(..read).and_then(signals::parse_sigign).unwrap_or(!0)
+    buffer
+        .get(..read)
+        .and_then(signals::parse_sigign)
+        .unwrap_or(!0)
 }
 
 /// Calls `f` with each child of this process, from /proc/thread-self/children.
 fn for_each_child(mut f: impl FnMut(Pid)) {
     let path = c"/proc/thread-self/children";
-    let Ok(children) = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else { return };
+    let Ok(children) = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+    else {
+        return;
+    };
     let mut buffer = [0u8; 512];
     let mut pid = 0i32;
     while let Ok(read @ 1..) = io::read(children.as_fd(), &mut buffer) {

@@ -26,7 +26,11 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
     let argv0 = argv.first().copied().unwrap_or(CArg::from_static(b"\0"));
     let argv0 = argv0.as_ref();
     let personality = Personality::from_argv0(argv0);
-    let mut log = Log { personality, name: cli::basename(argv0), verbosity: cli::WARN };
+    let mut log = Log {
+        personality,
+        name: cli::basename(argv0),
+        verbosity: cli::WARN,
+    };
     let config = match cli::parse(argv, envp) {
         Ok(config) => config,
         Err(stop) => {
@@ -47,7 +51,11 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         Err(code) => return code,
     };
     if !config.pause {
-        let ignore_once = if config.session == Session::New { spawn::release_tty(&log) } else { 0 };
+        let ignore_once = if config.session == Session::New {
+            spawn::release_tty(&log)
+        } else {
+            0
+        };
         let child = match spawn::spawn(&config, argv, envp, &log) {
             Ok(child) => child,
             Err(errno) => {
@@ -55,8 +63,14 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
                 return 1;
             }
         };
-        let command = argv.get(config.command).map(|c| c.as_ref()).unwrap_or_default();
-        log.emit(&log::CHILD_SPAWNED, &[child.as_raw_nonzero().get().into(), command.into()]);
+        let command = argv
+            .get(config.command)
+            .map(|c| c.as_ref())
+            .unwrap_or_default();
+        log.emit(
+            &log::CHILD_SPAWNED,
+            &[child.as_raw_nonzero().get().into(), command.into()],
+        );
         event_loop.watch_child(child, ignore_once);
     }
     // The init holds no directory busy; the child keeps the one it was started in.

@@ -6,7 +6,9 @@
 //! `<errno> <strerror>` and `%E1` as the strerror text alone. Lines are assembled in a
 //! small buffer and written with one write(2), so that lines do not interleave.
 
-use crate::cli::{self, DEBUG, ERROR, GetoptError, INFO, LONG_OPTIONS, Personality, Stop, TRACE, WARN};
+use crate::cli::{
+    self, DEBUG, ERROR, GetoptError, INFO, LONG_OPTIONS, Personality, Stop, TRACE, WARN,
+};
 use crate::signals;
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
@@ -26,31 +28,50 @@ const NONE: (u8, &[u8]) = (TRACE, b"");
 
 pub const DEBUG_FROM_ENV: Message = message((DEBUG, b"Running in debug mode."), NONE);
 pub const SETSID_OFF_FROM_ENV: Message = message((DEBUG, b"Not running in setsid mode."), NONE);
-pub const TTY_DETACH_FAILED: Message =
-    message((DEBUG, b"Unable to detach from controlling tty (errno=%e1)."), NONE);
-pub const TTY_DETACHED: Message = message(
-    (DEBUG, b"Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive."),
+pub const TTY_DETACH_FAILED: Message = message(
+    (DEBUG, b"Unable to detach from controlling tty (errno=%e1)."),
     NONE,
 );
-pub const TTY_DETACHED_NOT_LEADER: Message =
-    message((DEBUG, b"Detached from controlling tty, but was not session leader."), NONE);
+pub const TTY_DETACHED: Message = message(
+    (
+        DEBUG,
+        b"Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
+    ),
+    NONE,
+);
+pub const TTY_DETACHED_NOT_LEADER: Message = message(
+    (
+        DEBUG,
+        b"Detached from controlling tty, but was not session leader.",
+    ),
+    NONE,
+);
 pub const CHILD_SPAWNED: Message = message(
     (DEBUG, b"Child spawned with PID %d1."),
     (INFO, b"Spawned child process '%t2' with pid '%d1'"),
 );
-pub const TTY_ATTACH_FAILED: Message =
-    message((DEBUG, b"Unable to attach to controlling tty (errno=%e1)."), NONE);
+pub const TTY_ATTACH_FAILED: Message = message(
+    (DEBUG, b"Unable to attach to controlling tty (errno=%e1)."),
+    NONE,
+);
 pub const SETSID_DONE: Message = message((DEBUG, b"setsid complete."), NONE);
-pub const SETSID_FAILED: Message =
-    message((ERROR, b"Unable to setsid (errno=%e1). Exiting."), (ERROR, b"setsid failed: %E1"));
+pub const SETSID_FAILED: Message = message(
+    (ERROR, b"Unable to setsid (errno=%e1). Exiting."),
+    (ERROR, b"setsid failed: %E1"),
+);
 pub const SETPGID_FAILED: Message = message(NONE, (ERROR, b"setpgid failed: %E1"));
 pub const TCSETPGRP_FAILED: Message = message(NONE, (ERROR, b"tcsetpgrp failed: %E1"));
 pub const NO_TTY: Message = message(NONE, (DEBUG, b"tcsetpgrp failed: no tty (ok to proceed)"));
 pub const EXEC_FAILED: Message = message((ERROR, b"%t1: %E2"), (ERROR, b"exec %t1 failed: %E2"));
-pub const FORK_FAILED: Message = message((ERROR, b"Unable to fork. Exiting."), (ERROR, b"fork failed: %E1"));
+pub const FORK_FAILED: Message = message(
+    (ERROR, b"Unable to fork. Exiting."),
+    (ERROR, b"fork failed: %E1"),
+);
 /// A setup system call failed: %t1 says what it was for.
-pub const SETUP_FAILED: Message =
-    message((ERROR, b"Unable to %t1 (errno=%e2). Exiting."), (ERROR, b"Unable to %t1: %E2"));
+pub const SETUP_FAILED: Message = message(
+    (ERROR, b"Unable to %t1 (errno=%e2). Exiting."),
+    (ERROR, b"Unable to %t1: %E2"),
+);
 pub const RECEIVED: Message = message((DEBUG, b"Received signal %d1."), (DEBUG, b"Received %s1"));
 pub const IGNORING_HANDOFF: Message = message((DEBUG, b"Ignoring tty hand-off signal %d1."), NONE);
 pub const CHILD_EXITED: Message = message(
@@ -61,28 +82,46 @@ pub const CHILD_KILLED: Message = message(
     (DEBUG, b"A child with PID %d1 was terminated by signal %d2."),
     (DEBUG, b"Reaped child with pid: '%d1'"),
 );
-pub const MAIN_EXITED: Message = message(NONE, (INFO, b"Main child exited normally (with status '%d2')"));
-pub const MAIN_KILLED: Message = message(NONE, (INFO, b"Main child exited with signal (with signal '%s2')"));
+pub const MAIN_EXITED: Message = message(
+    NONE,
+    (INFO, b"Main child exited normally (with status '%d2')"),
+);
+pub const MAIN_KILLED: Message = message(
+    NONE,
+    (INFO, b"Main child exited with signal (with signal '%s2')"),
+);
 pub const ZOMBIE_REAPED: Message = message(NONE, (WARN, b"Reaped zombie process with pid=%d1"));
 pub const TRANSLATING: Message = message((DEBUG, b"Translating signal %d1 to %d2."), NONE);
-pub const FORWARDED: Message =
-    message((DEBUG, b"Forwarded signal %d1 to children."), (DEBUG, b"Passing signal: '%s1'"));
-pub const NOT_FORWARDED: Message =
-    message((DEBUG, b"Not forwarding signal %d1 to children (ignored)."), NONE);
+pub const FORWARDED: Message = message(
+    (DEBUG, b"Forwarded signal %d1 to children."),
+    (DEBUG, b"Passing signal: '%s1'"),
+);
+pub const NOT_FORWARDED: Message = message(
+    (DEBUG, b"Not forwarding signal %d1 to children (ignored)."),
+    NONE,
+);
 pub const SUSPENDING: Message = message((DEBUG, b"Suspending self due to TTY signal."), NONE);
-pub const GOODBYE: Message =
-    message((DEBUG, b"Child exited with status %d1. Goodbye."), (TRACE, b"Exiting: child has exited"));
+pub const GOODBYE: Message = message(
+    (DEBUG, b"Child exited with status %d1. Goodbye."),
+    (TRACE, b"Exiting: child has exited"),
+);
 pub const CHDIR_FAILED: Message = message((DEBUG, b"Unable to chdir(\"/\") (errno=%e1)"), NONE);
 pub const DELAYING: Message = message(
     (DEBUG, b"Delaying signal %d1 by %d2 seconds."),
     (DEBUG, b"Delaying signal '%s1' by %d2s"),
 );
 pub const GRACE_STARTED: Message = message(
-    (DEBUG, b"Giving the remaining processes %d1 seconds to exit."),
+    (
+        DEBUG,
+        b"Giving the remaining processes %d1 seconds to exit.",
+    ),
     (INFO, b"Waiting up to %d1s for the remaining processes"),
 );
 pub const GRACE_OVER: Message = message(
-    (DEBUG, b"Grace period over, killing the remaining processes."),
+    (
+        DEBUG,
+        b"Grace period over, killing the remaining processes.",
+    ),
     (INFO, b"Grace period over, killing the remaining processes"),
 );
 /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
@@ -144,7 +183,10 @@ struct Line {
 
 impl Line {
     fn new(fd: BorrowedFd<'static>) -> Self {
-        Self { fd, buffer: heapless::Vec::new() }
+        Self {
+            fd,
+            buffer: heapless::Vec::new(),
+        }
     }
 
     fn text(&mut self, text: &[u8]) -> &mut Self {
@@ -266,7 +308,10 @@ fn strerror(code: i64) -> Option<&'static [u8]> {
         (80, b"Accessing a corrupted shared library"),
         (116, b"Stale file handle"),
     ];
-    TEXTS.iter().find(|(n, _)| *n as i64 == code).map(|(_, text)| *text)
+    TEXTS
+        .iter()
+        .find(|(n, _)| *n as i64 == code)
+        .map(|(_, text)| *text)
 }
 
 #[derive(Clone, Copy)]
@@ -281,11 +326,19 @@ impl Log<'_> {
     /// Prints `message` in the personality's style, if its level is shown.
     pub fn emit(&self, message: &Message, args: &[Arg]) {
         let tini = self.personality == Personality::Tini;
-        let (level, text) = if tini { message.tini } else { message.dumb_init };
+        let (level, text) = if tini {
+            message.tini
+        } else {
+            message.dumb_init
+        };
         if text.is_empty() || level > self.verbosity {
             return;
         }
-        let mut line = Line::new(if tini && level >= INFO { stdout() } else { stderr() });
+        let mut line = Line::new(if tini && level >= INFO {
+            stdout()
+        } else {
+            stderr()
+        });
         match self.personality {
             Personality::Tini => {
                 const TAGS: [&[u8]; 5] = [b"FATAL", b"WARN ", b"INFO ", b"DEBUG", b"TRACE"];
@@ -339,7 +392,10 @@ impl Log<'_> {
                 out.text(DUMB_INIT_VERSION);
             }
             (_, Stop::NoCommand) => {
-                out.format(b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n", &args);
+                out.format(
+                    b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n",
+                    &args,
+                );
             }
             (_, Stop::Getopt(error)) => getopt_error(&mut out, argv0, error),
             (_, Stop::BadRewrite) => {
@@ -349,7 +405,10 @@ This option can be specified multiple times.\nUse --help for full usage.\n",
                 );
             }
             (_, Stop::BadValue(option, value)) => {
-                out.format(b"%t1: invalid argument '%t2' for '%t3'\n", &[argv0.into(), (*value).into(), (*option).into()]);
+                out.format(
+                    b"%t1: invalid argument '%t2' for '%t3'\n",
+                    &[argv0.into(), (*value).into(), (*option).into()],
+                );
             }
             (_, Stop::PauseWithCommand) => {
                 out.format(b"%t1: option '--pause' runs no command\n", &args);
@@ -363,10 +422,17 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     let (template, arg): (&[u8], &[u8]) = match error {
         GetoptError::Unrecognized(text) => (b"%t1: unrecognized option '--%t2'", text),
         GetoptError::Invalid(c) => (b"%t1: invalid option -- '%t2'", core::slice::from_ref(c)),
-        GetoptError::ShortNeedsArgument(c) => (b"%t1: option requires an argument -- '%t2'", core::slice::from_ref(c)),
+        GetoptError::ShortNeedsArgument(c) => (
+            b"%t1: option requires an argument -- '%t2'",
+            core::slice::from_ref(c),
+        ),
         GetoptError::LongNeedsArgument(name) => (b"%t1: option '--%t2' requires an argument", name),
-        GetoptError::LongTakesNoArgument(name) => (b"%t1: option '--%t2' doesn't allow an argument", name),
-        GetoptError::Ambiguous(text, _) => (b"%t1: option '--%t2' is ambiguous; possibilities:", text),
+        GetoptError::LongTakesNoArgument(name) => {
+            (b"%t1: option '--%t2' doesn't allow an argument", name)
+        }
+        GetoptError::Ambiguous(text, _) => {
+            (b"%t1: option '--%t2' is ambiguous; possibilities:", text)
+        }
     };
     out.format(template, &[argv0.into(), arg.into()]);
     if let GetoptError::Ambiguous(_, candidates) = error {
@@ -380,9 +446,17 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
 }
 
 const VERSION: &[u8] = env!("CARGO_PKG_VERSION").as_bytes();
-const TINI_VERSION: &[u8] = concat!("tini version 0.19.0 - crumb-init ", env!("CARGO_PKG_VERSION")).as_bytes();
-const DUMB_INIT_VERSION: &[u8] =
-    concat!("crumb-init v", env!("CARGO_PKG_VERSION"), " (dumb-init v1.2.5 compatible)\n").as_bytes();
+const TINI_VERSION: &[u8] = concat!(
+    "tini version 0.19.0 - crumb-init ",
+    env!("CARGO_PKG_VERSION")
+)
+.as_bytes();
+const DUMB_INIT_VERSION: &[u8] = concat!(
+    "crumb-init v",
+    env!("CARGO_PKG_VERSION"),
+    " (dumb-init v1.2.5 compatible)\n"
+)
+.as_bytes();
 
 const LICENSE: &[u8] = b"crumb-init is distributed under the MIT License.\n\
 Permission is hereby granted, free of charge, to any person obtaining a copy of this\n\
@@ -465,10 +539,22 @@ mod tests {
     #[test]
     fn placeholders() {
         assert_eq!(formatted(b"PID %d1.", &[42i32.into()]), "PID 42.");
-        assert_eq!(formatted(b"%t2 then %d1", &[7u8.into(), (&b"x"[..]).into()]), "x then 7");
-        assert_eq!(formatted(b"(errno=%e1)", &[Errno::NOTTY.into()]), "(errno=25 Inappropriate ioctl for device)");
-        assert_eq!(formatted(b"%E1", &[Errno::from_raw_os_error(200).into()]), "Unknown error 200");
-        assert_eq!(formatted(b"'%s1' '%s2'", &[15u8.into(), 40u8.into()]), "'SIGTERM' 'SIGRT40'");
+        assert_eq!(
+            formatted(b"%t2 then %d1", &[7u8.into(), (&b"x"[..]).into()]),
+            "x then 7"
+        );
+        assert_eq!(
+            formatted(b"(errno=%e1)", &[Errno::NOTTY.into()]),
+            "(errno=25 Inappropriate ioctl for device)"
+        );
+        assert_eq!(
+            formatted(b"%E1", &[Errno::from_raw_os_error(200).into()]),
+            "Unknown error 200"
+        );
+        assert_eq!(
+            formatted(b"'%s1' '%s2'", &[15u8.into(), 40u8.into()]),
+            "'SIGTERM' 'SIGRT40'"
+        );
         // A lone or unknown placeholder prints nothing for itself and stops safely.
         assert_eq!(formatted(b"100%", &[]), "100%");
         assert_eq!(formatted(b"a%d9b", &[]), "ab");
@@ -484,7 +570,18 @@ mod tests {
 
     #[test]
     fn numbers() {
-        for value in [0i64, 7, 10, 99, 143, -1, -4095, i32::MAX as i64, i64::MAX, i64::MIN] {
+        for value in [
+            0i64,
+            7,
+            10,
+            99,
+            143,
+            -1,
+            -4095,
+            i32::MAX as i64,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let mut line = Line::new(nowhere());
             line.number(value);
             assert_eq!(line.buffer.as_slice(), value.to_string().as_bytes());

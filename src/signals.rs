@@ -69,13 +69,18 @@ pub fn parse_decimal(text: &[u8]) -> Option<u32> {
 /// `15`, `TERM`, `SIGTERM`, `sigterm`, `RTMIN`, `RTMIN+3`, `RTMAX-1`.
 pub fn parse(text: &[u8]) -> Option<u8> {
     if let Some(number) = parse_decimal(text) {
-        return u8::try_from(number).ok().filter(|n| (1..=MAX_SIGNAL).contains(n));
+        return u8::try_from(number)
+            .ok()
+            .filter(|n| (1..=MAX_SIGNAL).contains(n));
     }
     let text = match text.get(..3) {
         Some(prefix) if prefix.eq_ignore_ascii_case(b"SIG") => text.get(3..)?,
         _ => text,
     };
-    if let Some(index) = NAMES.iter().position(|name| name.eq_ignore_ascii_case(text)) {
+    if let Some(index) = NAMES
+        .iter()
+        .position(|name| name.eq_ignore_ascii_case(text))
+    {
         return Some(index as u8 + 1);
     }
     let (base, sign, rest) = match (text.get(..5), text.get(5..)) {
@@ -90,7 +95,9 @@ pub fn parse(text: &[u8]) -> Option<u8> {
         _ => return None,
     };
     let signal = base as i64 + sign as i64 * offset as i64;
-    (RTMIN as i64..=MAX_SIGNAL as i64).contains(&signal).then_some(signal as u8)
+    (RTMIN as i64..=MAX_SIGNAL as i64)
+        .contains(&signal)
+        .then_some(signal as u8)
 }
 
 /// Parses one side of `-r s:r` as dumb-init's `sscanf("%d")` reads it (leading blanks, an
@@ -111,7 +118,10 @@ fn parse_rewrite_side(text: &[u8]) -> Option<(i64, &[u8])> {
         return Some((signal as i64, text.get(end..)?));
     }
     let value = parse_decimal(unsigned.get(..digits)?)? as i64;
-    Some((if negative { -value } else { value }, unsigned.get(digits..)?))
+    Some((
+        if negative { -value } else { value },
+        unsigned.get(digits..)?,
+    ))
 }
 
 /// Parses dumb-init's `-r s:r`: s in 1..=31, r in 0..=31, nothing after r.
@@ -128,7 +138,9 @@ pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
     const KEY: &[u8] = b"\nSigIgn:\t";
     let at = status.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
     let hex = status.get(at..at + 16)?;
-    hex.iter().try_fold(0u64, |mask, &c| Some(mask << 4 | (c as char).to_digit(16)? as u64))
+    hex.iter().try_fold(0u64, |mask, &c| {
+        Some(mask << 4 | (c as char).to_digit(16)? as u64)
+    })
 }
 
 /// What each received classic signal becomes before it is forwarded (0: dropped).
@@ -204,8 +216,22 @@ mod tests {
         assert_eq!(parse_rewrite(b"TERM:QUIT"), Some((15, 3)));
         assert_eq!(parse_rewrite(b"SIGTSTP:SIGSTOP"), Some((20, 19)));
         for bad in [
-            &b""[..], b"15", b"15:", b":3", b"15::12", b"15 :3", b"0:1", b"1:32", b"32:1",
-            b"15:3x", b"15:3:4", b"-1:3", b"15:-3", b"TERM:RTMIN", b"4294967311:3", b"a:b",
+            &b""[..],
+            b"15",
+            b"15:",
+            b":3",
+            b"15::12",
+            b"15 :3",
+            b"0:1",
+            b"1:32",
+            b"32:1",
+            b"15:3x",
+            b"15:3:4",
+            b"-1:3",
+            b"15:-3",
+            b"TERM:RTMIN",
+            b"4294967311:3",
+            b"a:b",
         ] {
             assert_eq!(parse_rewrite(bad), None, "{:?}", core::str::from_utf8(bad));
         }
@@ -227,7 +253,8 @@ mod tests {
 
     #[test]
     fn sigign_from_proc_status() {
-        let status = b"Name:\tsh\nSigBlk:\t0000000000010000\nSigIgn:\t0000000000000006\nSigCgt:\t0\n";
+        let status =
+            b"Name:\tsh\nSigBlk:\t0000000000010000\nSigIgn:\t0000000000000006\nSigCgt:\t0\n";
         assert_eq!(parse_sigign(status), Some(bit(SIGINT) | bit(SIGQUIT)));
         assert_eq!(parse_sigign(b"SigIgn:\t0000000000000006\n"), None);
         assert_eq!(parse_sigign(b"x\nSigIgn:\t00000000000000\n"), None);

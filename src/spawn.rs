@@ -20,7 +20,10 @@ const PATH_MAX: usize = 4096;
 pub fn release_tty(log: &Log) -> SigSet {
     // SAFETY: TIOCNOTTY takes no argument; stdin is only used for this ioctl.
     let released = unsafe {
-        rustix::ioctl::ioctl(rustix::stdio::stdin(), rustix::ioctl::NoArg::<{ sys::TIOCNOTTY }>::new())
+        rustix::ioctl::ioctl(
+            rustix::stdio::stdin(),
+            rustix::ioctl::NoArg::<{ sys::TIOCNOTTY }>::new(),
+        )
     };
     match released {
         Err(errno) => {
@@ -39,7 +42,12 @@ pub fn release_tty(log: &Log) -> SigSet {
 }
 
 /// Forks; the child runs `argv[config.command..]` and never returns here.
-pub fn spawn(config: &Config, argv: &mut [CArg], envp: &mut [CArg], log: &Log) -> Result<Pid, Errno> {
+pub fn spawn(
+    config: &Config,
+    argv: &mut [CArg],
+    envp: &mut [CArg],
+    log: &Log,
+) -> Result<Pid, Errno> {
     let parent = process::getpid();
     match sys::fork()? {
         Forked::Parent(child) => Ok(child),
@@ -55,11 +63,17 @@ fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid,
     let mut listen_pid = [0u8; 24];
     pass_socket_activation(envp, parent, &mut listen_pid);
     if let Err(errno) = sys::set_signal_mask(0) {
-        log.emit(&log::SETUP_FAILED, &[(&b"unblock signals"[..]).into(), errno.into()]);
+        log.emit(
+            &log::SETUP_FAILED,
+            &[(&b"unblock signals"[..]).into(), errno.into()],
+        );
         return 1;
     }
     let errno = execvp(argv, config.command, envp);
-    let command = argv.get(config.command).map(|c| c.as_ref()).unwrap_or_default();
+    let command = argv
+        .get(config.command)
+        .map(|c| c.as_ref())
+        .unwrap_or_default();
     log.emit(&log::EXEC_FAILED, &[command.into(), errno.into()]);
     exec_failure_code(config.personality, errno)
 }
@@ -113,8 +127,13 @@ fn detach(session: Session, log: &Log) -> Result<(), u8> {
 /// meant for the service, so the child gets its own PID there (as catatonit does).
 fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 24]) {
     const NAME: &[u8] = b"LISTEN_PID=";
-    let Some(entry) = envp.iter_mut().find(|e| e.as_ref().starts_with(NAME)) else { return };
-    let value = entry.as_ref().get(NAME.len()..).and_then(signals::parse_decimal);
+    let Some(entry) = envp.iter_mut().find(|e| e.as_ref().starts_with(NAME)) else {
+        return;
+    };
+    let value = entry
+        .as_ref()
+        .get(NAME.len()..)
+        .and_then(signals::parse_decimal);
     if value != Some(parent.as_raw_nonzero().get() as u32) {
         return;
     }
@@ -142,7 +161,9 @@ fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 24])
 /// default when unset); a file the kernel cannot execute is run by /bin/sh; EACCES on
 /// any candidate is what is reported when none could be run.
 fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
-    let Some(&file) = argv.get(command) else { return Errno::NOENT };
+    let Some(&file) = argv.get(command) else {
+        return Errno::NOENT;
+    };
     let name = file.as_ref();
     if name.is_empty() {
         return Errno::NOENT;
@@ -159,7 +180,9 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     for dir in search.split(|&c| c == b':') {
         let mut path = heapless::Vec::<u8, { PATH_MAX + NAME_MAX + 2 }>::new();
         let slash: &[u8] = if dir.is_empty() { b"" } else { b"/" };
-        let joined = [dir, slash, name, b"\0"].iter().all(|part| path.extend_from_slice(part).is_ok());
+        let joined = [dir, slash, name, b"\0"]
+            .iter()
+            .all(|part| path.extend_from_slice(part).is_ok());
         if !joined {
             continue; // longer than any path can be
         }
@@ -179,14 +202,18 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
 /// argv slot before the command. If the shell cannot run either, ENOEXEC is the answer.
 fn exec(path: CArg, argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     const SHELL: CArg = CArg::from_static(b"/bin/sh\0");
-    let Some(args) = argv.get(command..) else { return Errno::NOENT };
+    let Some(args) = argv.get(command..) else {
+        return Errno::NOENT;
+    };
     // SAFETY: the kernel's argv and envp arrays end with a NULL right after the slices
     // (see `crate::run`), so both are NULL-terminated arrays of C strings.
     let errno = unsafe { sys::execve(path.as_ptr(), args.as_ptr().cast(), envp.as_ptr().cast()) };
     if errno != Errno::NOEXEC {
         return errno;
     }
-    let Some(script) = command.checked_sub(1).and_then(|slot| argv.get_mut(slot..)) else { return errno };
+    let Some(script) = command.checked_sub(1).and_then(|slot| argv.get_mut(slot..)) else {
+        return errno;
+    };
     let saved = [script.first().copied(), script.get(1).copied()];
     if let [shell, file, ..] = script {
         *shell = SHELL;

@@ -37,7 +37,10 @@ impl ExitRemap {
     }
 
     pub fn apply(&self, code: u8) -> u8 {
-        let remapped = self.0.get(code as usize / 64).is_some_and(|w| w & (1 << (code % 64)) != 0);
+        let remapped = self
+            .0
+            .get(code as usize / 64)
+            .is_some_and(|w| w & (1 << (code % 64)) != 0);
         if remapped { 0 } else { code }
     }
 }

@@ -10,12 +10,26 @@ use std::time::Duration;
 fn start(namespace: bool, options: &[&str], exit_on: &str) -> Running {
     let testkit = testkit_str();
     let mut args: Vec<&str> = options.to_vec();
-    args.extend([testkit.as_str(), "signals", "--grandchild", "--exit-on", exit_on]);
-    let command: Command = if namespace { in_namespace(bin(), &args) } else { plain(bin(), &args) };
+    args.extend([
+        testkit.as_str(),
+        "signals",
+        "--grandchild",
+        "--exit-on",
+        exit_on,
+    ]);
+    let command: Command = if namespace {
+        in_namespace(bin(), &args)
+    } else {
+        plain(bin(), &args)
+    };
     let mut init = Running::start(command);
     init.expect("ready", |l| l.starts_with("ready "));
     init.expect("ready", |l| l.starts_with("ready "));
-    assert!(init.seen.iter().any(|l| l.starts_with("ready child")), "{:?}", init.seen);
+    assert!(
+        init.seen.iter().any(|l| l.starts_with("ready child")),
+        "{:?}",
+        init.seen
+    );
     init
 }
 
@@ -31,7 +45,11 @@ fn setsid_mode_forwards_every_signal_to_the_whole_group() {
         }
         init.signal(64);
         init.expect_line("child 64");
-        assert_eq!(init.finish().status.code(), Some(0), "namespace={namespace}");
+        assert_eq!(
+            init.finish().status.code(),
+            Some(0),
+            "namespace={namespace}"
+        );
     }
 }
 
@@ -39,7 +57,10 @@ fn setsid_mode_forwards_every_signal_to_the_whole_group() {
 fn single_child_mode_forwards_to_the_child_only() {
     for namespace in [true, false] {
         let mut init = start(namespace, &["-c"], "15");
-        let mut signals: Vec<i32> = plainly_forwarded_signals().into_iter().filter(|&s| s != 15).collect();
+        let mut signals: Vec<i32> = plainly_forwarded_signals()
+            .into_iter()
+            .filter(|&s| s != 15)
+            .collect();
         signals.extend([34, 63]);
         if namespace {
             signals.extend([20, 21, 22]); // not rewritten here; they would stop a non-PID 1 init
@@ -53,15 +74,34 @@ fn single_child_mode_forwards_to_the_child_only() {
         let finished = init.finish();
         assert_eq!(finished.status.code(), Some(0));
         // Only the farewell SIGTERM, after the child's end, reached the grandchild.
-        let grandchild: Vec<&String> =
-            finished.seen.iter().filter(|l| l.starts_with("grandchild ") && *l != "grandchild 15").collect();
+        let grandchild: Vec<&String> = finished
+            .seen
+            .iter()
+            .filter(|l| l.starts_with("grandchild ") && *l != "grandchild 15")
+            .collect();
         assert!(grandchild.is_empty(), "the grandchild got {grandchild:?}");
     }
 }
 
 #[test]
 fn rewrites_drops_and_names() {
-    let mut init = start(true, &["-r", "10:12", "-r", "TERM:SIGQUIT", "--rewrite=1:0", "-r", "SIGUSR2:14", "-r", "2:3", "-r", "2:5"], "64");
+    let mut init = start(
+        true,
+        &[
+            "-r",
+            "10:12",
+            "-r",
+            "TERM:SIGQUIT",
+            "--rewrite=1:0",
+            "-r",
+            "SIGUSR2:14",
+            "-r",
+            "2:3",
+            "-r",
+            "2:5",
+        ],
+        "64",
+    );
     init.signal(10);
     init.expect_line("child 12");
     init.signal(15);
@@ -85,7 +125,20 @@ fn rewrites_drops_and_names() {
 #[test]
 fn rewritten_and_dropped_signals_are_logged() {
     let testkit = testkit_str();
-    let mut init = Running::start(plain(bin(), &["-v", "-r", "10:0", "-r", "12:14", &testkit, "signals", "--exit-on", "14"]));
+    let mut init = Running::start(plain(
+        bin(),
+        &[
+            "-v",
+            "-r",
+            "10:0",
+            "-r",
+            "12:14",
+            &testkit,
+            "signals",
+            "--exit-on",
+            "14",
+        ],
+    ));
     init.expect("ready", |l| l.starts_with("ready child"));
     init.signal(10);
     init.signal(12);
@@ -101,7 +154,10 @@ fn rewritten_and_dropped_signals_are_logged() {
         "[crumb-init] Translating signal 12 to 14.",
         "[crumb-init] Forwarded signal 14 to children.",
     ] {
-        assert!(stderr.lines().any(|l| l == line), "missing {line:?} in\n{stderr}");
+        assert!(
+            stderr.lines().any(|l| l == line),
+            "missing {line:?} in\n{stderr}"
+        );
     }
 }
 
@@ -113,11 +169,17 @@ fn job_control_stops_the_group_and_the_init_then_sigcont_resumes_them() {
     for signal in [20, 21, 22] {
         init.signal(signal);
         // Rewritten to SIGSTOP for the group, then the init stops itself.
-        eventually("the group stops", || state(child) == Some('T') && state(grandchild) == Some('T'));
+        eventually("the group stops", || {
+            state(child) == Some('T') && state(grandchild) == Some('T')
+        });
         eventually("the init stops", || state(pid) == Some('T'));
         init.signal(18);
         init.expect_each(&["child 18".into(), "grandchild 18".into()]);
-        eventually("all run again", || [pid, child, grandchild].iter().all(|&p| state(p) != Some('T')));
+        eventually("all run again", || {
+            [pid, child, grandchild]
+                .iter()
+                .all(|&p| state(p) != Some('T'))
+        });
     }
     init.signal(15);
     init.expect_line("child 15");
@@ -191,7 +253,11 @@ fn when_the_child_exits_its_group_gets_sigterm() {
 /// The PID from the testkit's `ready <role> <pid> <pgid>` line.
 fn pid_of(init: &Running, role: &str) -> i32 {
     let prefix = format!("ready {role} ");
-    let line = init.seen.iter().find(|l| l.starts_with(&prefix)).expect("ready line");
+    let line = init
+        .seen
+        .iter()
+        .find(|l| l.starts_with(&prefix))
+        .expect("ready line");
     line.split_whitespace().nth(2).unwrap().parse().unwrap()
 }
 
@@ -199,7 +265,10 @@ fn pid_of(init: &Running, role: &str) -> i32 {
 fn signals_sent_in_a_burst_all_arrive() {
     // Distinct signals sent back to back are all forwarded, whatever the batching.
     let mut init = start(true, &[], "64");
-    let signals: Vec<i32> = plainly_forwarded_signals().into_iter().filter(|&s| s != 15).collect();
+    let signals: Vec<i32> = plainly_forwarded_signals()
+        .into_iter()
+        .filter(|&s| s != 15)
+        .collect();
     for &signal in &signals {
         init.signal(signal);
     }

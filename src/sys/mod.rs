@@ -115,7 +115,13 @@ pub fn fork() -> Result<Forked, Errno> {
 pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller guarantees the three pointers are what execve expects.
     let ret = unsafe {
-        arch::syscall4(arch::SYS_EXECVE, path as usize, argv as usize, envp as usize, 0)
+        arch::syscall4(
+            arch::SYS_EXECVE,
+            path as usize,
+            argv as usize,
+            envp as usize,
+            0,
+        )
     };
     match check(ret) {
         Err(errno) => errno,

@@ -20,7 +20,11 @@ pub fn bin() -> &'static Path {
 /// The helper program from examples/testkit.rs, built by `cargo test` beside the binary.
 pub fn testkit() -> PathBuf {
     let path = bin().parent().unwrap().join("examples/testkit");
-    assert!(path.exists(), "{} is missing: `cargo test` builds it (or `cargo build --release --example testkit`)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds it (or `cargo build --release --example testkit`)",
+        path.display()
+    );
     path
 }
 
@@ -51,14 +55,21 @@ pub fn named(name: &str) -> PathBuf {
 /// The tests need root for PID namespaces (CI runs as root); say so plainly otherwise.
 pub fn require_root() {
     // SAFETY: getuid has no preconditions.
-    assert_eq!(unsafe { libc::getuid() }, 0, "these tests create PID namespaces and must run as root");
+    assert_eq!(
+        unsafe { libc::getuid() },
+        0,
+        "these tests create PID namespaces and must run as root"
+    );
 }
 
 /// `program args...` as PID 1 of a new PID namespace (with its own /proc).
 pub fn in_namespace(program: &Path, args: &[&str]) -> Command {
     require_root();
     let mut command = Command::new("unshare");
-    command.args(["--pid", "--fork", "--mount-proc", "--kill-child"]).arg(program).args(args);
+    command
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+        .arg(program)
+        .args(args);
     command
 }
 
@@ -80,7 +91,8 @@ pub struct Output {
 
 impl Output {
     pub fn code(&self) -> i32 {
-        self.code.unwrap_or_else(|| panic!("no exit code, killed by {:?}: {self:?}", self.signal))
+        self.code
+            .unwrap_or_else(|| panic!("no exit code, killed by {:?}: {self:?}", self.signal))
     }
 }
 
@@ -152,7 +164,12 @@ impl Running {
             }
         });
         let stderr = Some(drain(child.stderr.take().unwrap()));
-        Running { child, lines, seen: Vec::new(), stderr }
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+            stderr,
+        }
     }
 
     /// Waits for a stdout line that satisfies `want`; returns it.
@@ -167,8 +184,12 @@ impl Running {
                         return line;
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen),
-                Err(RecvTimeoutError::Disconnected) => panic!("output ended before {what:?}; saw {:?}", self.seen),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("output ended before {what:?}; saw {:?}", self.seen)
+                }
             }
         }
     }
@@ -181,7 +202,9 @@ impl Running {
     pub fn expect_each(&mut self, lines: &[String]) {
         let mut missing: Vec<&String> = lines.iter().collect();
         while !missing.is_empty() {
-            let line = self.expect(&format!("{missing:?}"), |l| missing.iter().any(|m| m.as_str() == l));
+            let line = self.expect(&format!("{missing:?}"), |l| {
+                missing.iter().any(|m| m.as_str() == l)
+            });
             missing.retain(|m| **m != line);
         }
     }
@@ -190,7 +213,10 @@ impl Running {
     pub fn collect_for(&mut self, quiet: Duration) -> Vec<String> {
         let end = Instant::now() + quiet;
         let mut got = Vec::new();
-        while let Ok(line) = self.lines.recv_timeout(end.saturating_duration_since(Instant::now())) {
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(end.saturating_duration_since(Instant::now()))
+        {
             self.seen.push(line.clone());
             got.push(line);
         }
@@ -200,13 +226,15 @@ impl Running {
     /// The PID of the init itself: the child process, or unshare's child for a namespace.
     pub fn init_pid(&self) -> i32 {
         let outer = self.child.id() as i32;
-        let is_unshare = std::fs::read_to_string(format!("/proc/{outer}/comm")).is_ok_and(|c| c.trim() == "unshare");
+        let is_unshare = std::fs::read_to_string(format!("/proc/{outer}/comm"))
+            .is_ok_and(|c| c.trim() == "unshare");
         if !is_unshare {
             return outer;
         }
         let end = Instant::now() + DEADLINE;
         loop {
-            let children = std::fs::read_to_string(format!("/proc/{outer}/task/{outer}/children")).unwrap_or_default();
+            let children = std::fs::read_to_string(format!("/proc/{outer}/task/{outer}/children"))
+                .unwrap_or_default();
             if let Some(pid) = children.split_whitespace().next() {
                 return pid.parse().unwrap();
             }
@@ -225,14 +253,23 @@ impl Running {
         let status = wait_deadline(&mut self.child, DEADLINE);
         let end = std::time::Instant::now() + DEADLINE;
         loop {
-            match self.lines.recv_timeout(end.saturating_duration_since(std::time::Instant::now())) {
+            match self
+                .lines
+                .recv_timeout(end.saturating_duration_since(std::time::Instant::now()))
+            {
                 Ok(line) => self.seen.push(line),
                 Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => panic!("stdout still open {DEADLINE:?} after the init exited"),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("stdout still open {DEADLINE:?} after the init exited")
+                }
             }
         }
         let stderr = join_deadline(self.stderr.take().unwrap());
-        Finished { status, stderr, seen: std::mem::take(&mut self.seen) }
+        Finished {
+            status,
+            stderr,
+            seen: std::mem::take(&mut self.seen),
+        }
     }
 }
 
@@ -245,7 +282,10 @@ pub struct Finished {
 fn join_deadline(handle: std::thread::JoinHandle<String>) -> String {
     let end = Instant::now() + DEADLINE;
     while !handle.is_finished() {
-        assert!(Instant::now() < end, "stderr still open {DEADLINE:?} after the init exited");
+        assert!(
+            Instant::now() < end,
+            "stderr still open {DEADLINE:?} after the init exited"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     handle.join().unwrap()
@@ -263,20 +303,33 @@ impl Drop for Running {
 pub fn send(pid: i32, signal: i32) {
     // SAFETY: kill has no memory preconditions.
     let result = unsafe { libc::kill(pid, signal) };
-    assert_eq!(result, 0, "kill({pid}, {signal}) failed: {}", std::io::Error::last_os_error());
+    assert_eq!(
+        result,
+        0,
+        "kill({pid}, {signal}) failed: {}",
+        std::io::Error::last_os_error()
+    );
 }
 
 /// The state letter of a process from /proc/<pid>/stat (R, S, T, Z...).
 pub fn state(pid: i32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit(')').next()?.split_whitespace().next()?.chars().next()
+    stat.rsplit(')')
+        .next()?
+        .split_whitespace()
+        .next()?
+        .chars()
+        .next()
 }
 
 /// Polls `check` until it holds or DEADLINE passes.
 pub fn eventually(what: &str, check: impl Fn() -> bool) {
     let end = Instant::now() + DEADLINE;
     while !check() {
-        assert!(Instant::now() < end, "{what} did not happen within {DEADLINE:?}");
+        assert!(
+            Instant::now() < end,
+            "{what} did not happen within {DEADLINE:?}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -284,5 +337,7 @@ pub fn eventually(what: &str, check: impl Fn() -> bool) {
 /// The catchable signals crumb-init forwards as they are: every one but KILL, STOP,
 /// CHLD (it reaps) and the job-control three (rewritten in setsid mode).
 pub fn plainly_forwarded_signals() -> Vec<i32> {
-    (1..=31).filter(|s| ![9, 17, 19, 20, 21, 22].contains(s)).collect()
+    (1..=31)
+        .filter(|s| ![9, 17, 19, 20, 21, 22].contains(s))
+        .collect()
 }
