@@ -67,7 +67,7 @@ pub fn in_namespace(program: &Path, args: &[&str]) -> Command {
     require_root();
     let mut command = Command::new("unshare");
     command
-        .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
         .arg(program)
         .args(args);
     command
@@ -141,6 +141,8 @@ pub fn wait_deadline(child: &mut Child, deadline: Duration) -> ExitStatus {
 /// A running init whose stdout is read line by line; killed if the test fails.
 pub struct Running {
     pub child: Child,
+    /// Started through unshare: the init is unshare's child.
+    namespaced: bool,
     lines: Receiver<String>,
     pub seen: Vec<String>,
     stderr: Option<std::thread::JoinHandle<String>>,
@@ -148,6 +150,7 @@ pub struct Running {
 
 impl Running {
     pub fn start(mut command: Command) -> Running {
+        let namespaced = command.get_program() == "unshare";
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -166,6 +169,7 @@ impl Running {
         let stderr = Some(drain(child.stderr.take().unwrap()));
         Running {
             child,
+            namespaced,
             lines,
             seen: Vec::new(),
             stderr,
@@ -226,17 +230,22 @@ impl Running {
     /// The PID of the init itself: the child process, or unshare's child for a namespace.
     pub fn init_pid(&self) -> i32 {
         let outer = self.child.id() as i32;
-        let is_unshare = std::fs::read_to_string(format!("/proc/{outer}/comm"))
-            .is_ok_and(|c| c.trim() == "unshare");
-        if !is_unshare {
+        if !self.namespaced {
             return outer;
         }
+        // Right after spawn the process may not be unshare yet, nor its child crumb-init:
+        // wait until unshare's child has run exec.
         let end = Instant::now() + DEADLINE;
         loop {
+            let comm = |pid: &str| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default()
+            };
             let children = std::fs::read_to_string(format!("/proc/{outer}/task/{outer}/children"))
                 .unwrap_or_default();
             if let Some(pid) = children.split_whitespace().next() {
-                return pid.parse().unwrap();
+                if comm(&outer.to_string()).trim() == "unshare" && comm(pid).trim() != "unshare" {
+                    return pid.parse().unwrap();
+                }
             }
             assert!(Instant::now() < end, "unshare started no child");
             std::thread::sleep(Duration::from_millis(2));
