@@ -132,10 +132,16 @@ fn tini_personality_options_match_help() {
     );
 }
 
-/// Words such as `CRUMB_GRACE_PERIOD` or `TINI_VERBOSITY`.
-fn variables(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
-        .filter(|w| w.contains('_') && w.len() > 3 && !w.starts_with('_'))
+/// The environment variables a help text names: words with the prefixes of the
+/// variables crumb-init reads (whatever the layout of the help around them).
+fn variables(help: &str) -> BTreeSet<String> {
+    const PREFIXES: [&str; 4] = ["DUMB_INIT_", "CRUMB_", "TINI_", "LISTEN_"];
+    help.split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .filter(|word| {
+            PREFIXES
+                .iter()
+                .any(|p| word.starts_with(p) && word.len() > p.len())
+        })
         .map(str::to_string)
         .collect()
 }
@@ -159,7 +165,7 @@ fn environment_variables_in_help_are_documented() {
     let mut named = variables(&text(&run_as("crumb-init", "--help").stderr));
     named.extend(variables(&text(&run_as("tini", "-h").stdout)));
     assert!(
-        named.contains("TINI_VERBOSITY"),
+        named.contains("TINI_VERBOSITY") && named.contains("CRUMB_GRACE_PERIOD"),
         "help variables: {named:?}"
     );
     let missing: Vec<_> = named.difference(&documented).collect();
