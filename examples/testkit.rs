@@ -14,6 +14,13 @@
 //!   SIGUSR2.
 //! - `reap-storm N`: forks N children that exit at once, as fast as it can, leaving each
 //!   to be reaped by the init (it is their parent's parent: they are orphaned at birth).
+//! - `signal-storm`: says `ready`, then leaves orphans behind in a loop, as fast as it
+//!   can, while counting every signal it receives. On SIGRTMAX (64) it prints
+//!   `round <orphans> <c1> ... <c64>` (orphans made so far; how often each signal
+//!   1..=64 arrived since the last round, the 64 included) and starts counting again.
+//!   On SIGRTMAX-1 (63) it stops forking, reaps its own children, waits (10 s at most)
+//!   until no process of its /proc is a zombie, prints `zombies [<pid> ...]` (what is
+//!   still left) and exits 7.
 
 use std::io::Write;
 use std::process::exit;
@@ -179,6 +186,76 @@ fn orphan_storm(seconds: u64) {
     }
 }
 
+/// PIDs of the processes in /proc (this PID namespace's, under `--mount-proc`) that
+/// are zombies.
+fn zombies() -> Vec<i32> {
+    let mut found: Vec<i32> = std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.filter_map(|entry| {
+                let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+                let state = stat.rsplit(')').next()?.split_whitespace().next()?;
+                (state == "Z").then_some(pid)
+            })
+            .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn signal_storm() {
+    const REPORT: i32 = 64;
+    const FINISH: i32 = 63;
+    let set = block_all();
+    say("ready");
+    let zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut counts = [0u64; 65];
+    let mut orphans = 0u64;
+    loop {
+        if fork() == 0 {
+            if fork() == 0 {
+                // SAFETY: leave at once, skipping the parent's atexit handlers.
+                unsafe { libc::_exit(0) };
+            }
+            // SAFETY: as above.
+            unsafe { libc::_exit(0) };
+        }
+        orphans += 1;
+        // SAFETY: waiting for own (middle) children only.
+        while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+        loop {
+            // SAFETY: valid set and timeout; siginfo is not wanted.
+            let signal = unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &zero) };
+            if signal <= 0 {
+                break;
+            }
+            if let Some(count) = counts.get_mut(signal as usize) {
+                *count += 1;
+            }
+            if signal == REPORT {
+                let line: Vec<String> = counts[1..].iter().map(u64::to_string).collect();
+                say(&format!("round {orphans} {}", line.join(" ")));
+                counts = [0; 65];
+            } else if signal == FINISH {
+                // SAFETY: waiting for own children until there is none.
+                while unsafe { libc::wait(std::ptr::null_mut()) } > 0 {}
+                let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                let mut left = zombies();
+                while !left.is_empty() && std::time::Instant::now() < end {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    left = zombies();
+                }
+                say(&format!("zombies {left:?}"));
+                exit(7);
+            }
+        }
+    }
+}
+
 fn now_ns() -> u128 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -228,9 +305,10 @@ fn main() {
         Some("orphan-storm") => orphan_storm(number(1)),
         Some("latency") => latency(),
         Some("reap-storm") => reap_storm(number(1) as usize),
+        Some("signal-storm") => signal_storm(),
         _ => {
             eprintln!(
-                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N"
+                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm"
             );
             exit(2);
         }
