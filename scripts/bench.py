@@ -178,6 +178,46 @@ def wait_for_quiet(limit):
         log(f"waiting for a quiet machine (CPUs {busy:.0%} busy)")
 
 
+def cpu_snapshot():
+    """(monotonic s, busy CPU s of the whole machine incl. steal, CPU s of this script and
+    every descendant it has waited for)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait
+    own = os.times()
+    return time.monotonic(), busy / os.sysconf("SC_CLK_TCK"), own[0] + own[1] + own[2] + own[3]
+
+
+class Guard:
+    """Runs one measurement at a time and keeps its figures unless other work used more
+    than `limit` of the machine's CPU meanwhile; then it measures again (at most
+    `retries` times, keeping the least disturbed attempt)."""
+
+    def __init__(self, results, limit=0.10, retries=2, verbose=False):
+        self.results, self.limit, self.retries, self.verbose = results, limit, retries, verbose
+        self.others, self.repeated = [], 0
+
+    def unit(self, what, body, timed=True):
+        best = None
+        for attempt in range(self.retries + 1):
+            t0, busy0, own0 = cpu_snapshot()
+            values = body()
+            t1, busy1, own1 = cpu_snapshot()
+            other = max(0.0, ((busy1 - busy0) - (own1 - own0)) / max(t1 - t0, 1e-3) / os.cpu_count())
+            if self.verbose:
+                log(f"{what}: {t1 - t0:.2f} s, other work {other:.1%}")
+            if best is None or other < best[0]:
+                best = (other, values)
+            if not timed or other <= self.limit or attempt == self.retries:
+                break
+            self.repeated += 1
+            log(f"{what}: other work used {other:.0%} of the CPUs meanwhile: measuring again")
+        other, values = best
+        if timed:
+            self.others.append(other)
+        for key, name, value in values:
+            self.results[key].setdefault(name, []).append(value)
+
+
 def kv(line):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", line)}
 
@@ -280,43 +320,51 @@ def measure_syscalls(results, rounds):
 # --- 4. start-up -------------------------------------------------------------------------
 
 
-def measure_startup(results, rounds, runs):
+def measure_startup(guard, rounds, runs):
     commands = {"true": NS + [TRUE]}
     for init in INITS:
         commands[init.name] = NS + init.argv(TRUE)
     names = list(commands)
-    for r in range(rounds):
-        order = rotate(names, r)
+
+    def one(order):
         with tempfile.TemporaryDirectory() as tmp:
             export = Path(tmp) / "hyperfine.json"
             run(["hyperfine", "-N", "--style", "none", "--warmup", "10", "--runs", runs,
                  "--export-json", export, "--", *[shlex.join(map(str, commands[n])) for n in order]])
             data = json.loads(export.read_text())
         medians = {n: statistics.median(res["times"]) for n, res in zip(order, data["results"])}
-        for name in names:
-            results["start"].setdefault(name, []).append(medians[name] * 1e3)
-            if name != "true":
-                results["start_over"].setdefault(name, []).append((medians[name] - medians["true"]) * 1e3)
+        values = [("start", n, medians[n] * 1e3) for n in names]
+        values += [("start_over", n, (medians[n] - medians["true"]) * 1e3) for n in names if n != "true"]
+        return values
+
+    for r in range(rounds):
+        order = rotate(names, r)
+        guard.unit(f"start-up round {r + 1}", lambda: one(order))
 
 
 # --- 5. signal-forwarding latency --------------------------------------------------------
 
 
-def measure_latency(results, rounds, count):
+def measure_latency(guard, rounds, count):
     """Free (the scheduler places the three processes) and pinned: sender, init and child
     all on one CPU, which leaves out the cost of waking an idle (virtual) CPU."""
     pin = max(os.sched_getaffinity(0))
+
+    def one(init, suffix, preexec):
+        argv = [BENCHKIT, "latency", count, "--", *NS, *init.argv(BENCHKIT, "recv")]
+        out = run(argv, preexec_fn=preexec).stdout
+        figures = kv(out)
+        if figures.get("n") != count:
+            raise RuntimeError(f"{init.name}: latency run failed: {out!r}")
+        values = [(f"lat_{key}{suffix}", init.name, figures[f"{key}_ns"] / 1e3)
+                  for key in ("p50", "p90", "p99", "p999", "mean")]
+        return values + [(f"lat_lost{suffix}", init.name, figures["lost"])]
+
     for r in range(rounds):
         for init in rotate(INITS, r):
             for suffix, preexec in (("", None), ("_pin", lambda: os.sched_setaffinity(0, {pin}))):
-                argv = [BENCHKIT, "latency", count, "--", *NS, *init.argv(BENCHKIT, "recv")]
-                out = run(argv, preexec_fn=preexec).stdout
-                figures = kv(out)
-                if figures.get("n") != count:
-                    raise RuntimeError(f"{init.name}: latency run failed: {out!r}")
-                for key in ("p50", "p90", "p99", "p999", "mean"):
-                    results[f"lat_{key}{suffix}"].setdefault(init.name, []).append(figures[f"{key}_ns"] / 1e3)
-                results[f"lat_lost{suffix}"].setdefault(init.name, []).append(figures["lost"])
+                guard.unit(f"latency{suffix} {init.name} round {r + 1}",
+                           lambda: one(init, suffix, preexec))
 
 
 # --- 6. reaping --------------------------------------------------------------------------
@@ -342,28 +390,33 @@ def storm(init, count):
         proc.wait(timeout=30)
 
 
-def measure_reaping(results, rounds, count):
+def measure_reaping(guard, rounds, count):
+    def one(init):
+        out = storm(init, count)
+        figures = kv(out)
+        if figures.get("n") != count:
+            raise RuntimeError(f"{init.name}: storm failed: {out!r}")
+        total = figures["total_ns"]
+        return [
+            ("reap_ms", init.name, total / 1e6),
+            ("reap_rate", init.name, count / (total / 1e9)),
+            ("reap_zombies", init.name, figures["max_zombies"]),
+            ("reap_cpu", init.name, figures["init_cpu_ns"] / count / 1e3),
+        ]
+
     for r in range(rounds):
         for init in rotate(INITS + PAUSES, r):
-            out = storm(init, count)
-            figures = kv(out)
-            if figures.get("n") != count:
-                raise RuntimeError(f"{init.name}: storm failed: {out!r}")
-            total = figures["total_ns"]
-            results["reap_ms"].setdefault(init.name, []).append(total / 1e6)
-            results["reap_rate"].setdefault(init.name, []).append(count / (total / 1e9))
-            results["reap_zombies"].setdefault(init.name, []).append(figures["max_zombies"])
-            results["reap_cpu"].setdefault(init.name, []).append(figures["init_cpu_ns"] / count / 1e3)
+            guard.unit(f"reaping {init.name} round {r + 1}", lambda: one(init))
 
 
 # --- 2 and 7. memory and idle wake-ups ---------------------------------------------------
 
 
-def measure_idle(results, rounds, seconds):
-    for r in range(rounds):
+def measure_idle(guard, rounds, seconds):
+    def one(order):
         running = []
         try:
-            for init in rotate(INITS + PAUSES, r):
+            for init in order:
                 argv = NS + (init.argv() if init.pause else init.argv(SLEEP, "3600"))
                 proc = subprocess.Popen([str(a) for a in argv], env=ENV, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL)
@@ -383,13 +436,20 @@ def measure_idle(results, rounds, seconds):
                 except subprocess.TimeoutExpired:
                     os.kill(pid, signal.SIGKILL)
                     proc.wait(timeout=10)
+        values = []
         for init, _, _ in running:
             a, b = before[init.name], after[init.name]
             wakeups = int(b["voluntary_ctxt_switches"]) - int(a["voluntary_ctxt_switches"])
             forced = int(b["nonvoluntary_ctxt_switches"]) - int(a["nonvoluntary_ctxt_switches"])
             for key, value in (("rss", b["VmRSS"]), ("rss_anon", b["RssAnon"]), ("hwm", b["VmHWM"]),
                                ("idle_wake", wakeups), ("idle_forced", forced)):
-                results[key].setdefault(init.name, []).append(int(value))
+                values.append((key, init.name, int(value)))
+        return values
+
+    for r in range(rounds):
+        order = rotate(INITS + PAUSES, r)
+        # Wake-ups are counted, not timed: other work does not change them.
+        guard.unit(f"idle round {r + 1}", lambda: one(order), timed=False)
 
 
 # --- report ------------------------------------------------------------------------------
@@ -595,7 +655,10 @@ with `--mount-proc` where the child reads /proc), with the same child, the same 
 (`PATH` and `LC_ALL=C` only) and stdin from /dev/null; each is called the way its
 documentation says (`INIT -- COMMAND`; `crumb-init --pause`, `catatonit -P`). Every timed
 figure is measured in {rounds} rounds; in each round the inits take turns in a rotated
-order, so drift on this noisy 2-core machine spreads over all of them. Cells give the
+order, so drift on this noisy 2-core machine spreads over all of them. A measurement
+during which other work (the whole machine's busy time from /proc/stat, less the CPU time
+of the script and everything it started) took more than 10 % of the CPUs is taken again,
+at most twice. Cells give the
 median over the rounds and, in brackets, the min–max; `×` is the peer's median divided
 by crumb-init's (above 1: crumb-init is smaller, faster or quieter).
 
@@ -697,7 +760,9 @@ ranges above are noise):
 - OS: {info["debian"]}
 - Packages: {info["versions"]}
 - Toolchain: {info["rustc"]}
-- Load average (1 min) during the run: {info["load"]}
+- Load average (1 min): {info["load"]}
+- CPU used by other work (and the kernel's own threads) during each timed measurement:
+  {info["other"]}
 
 ## Reproduce
 
@@ -727,6 +792,7 @@ def main():
     parser.add_argument("--idle", type=float, help="seconds of the idle window (default 10, quick 3)")
     parser.add_argument("--wait", type=float, default=120,
                         help="seconds to wait at most for other work to stop before measuring (default 120)")
+    parser.add_argument("--verbose", action="store_true", help="log every measurement and the CPU other work used")
     parser.add_argument("--runs", type=int, help="hyperfine runs per command and round (default 100, quick 30)")
     args = parser.parse_args()
     quick = args.quick
@@ -756,19 +822,24 @@ def main():
     measure_files(results)
     log(f"system calls (strace, {syscall_rounds} rounds)")
     measure_syscalls(results, syscall_rounds)
+    guard = Guard(results, verbose=args.verbose)
     log(f"start-up (hyperfine, {args.rounds} rounds of {args.runs} runs)")
-    measure_startup(results, args.rounds, args.runs)
+    measure_startup(guard, args.rounds, args.runs)
     log(f"signal latency ({args.rounds} rounds of {args.signals} signals)")
-    measure_latency(results, args.rounds, args.signals)
+    measure_latency(guard, args.rounds, args.signals)
     log(f"reaping ({args.rounds} rounds of {args.storm} orphans)")
-    measure_reaping(results, args.rounds, args.storm)
+    measure_reaping(guard, args.rounds, args.storm)
     log(f"memory and idle wake-ups ({idle_rounds} rounds of {args.idle:g} s, all inits side by side)")
-    measure_idle(results, idle_rounds, args.idle)
+    measure_idle(guard, idle_rounds, args.idle)
     elapsed = time.monotonic() - started
 
     info = machine()
     info["load"] = (f"{load_start:.2f} at the start ({busy:.0%} CPU busy just before), "
                     f"{os.getloadavg()[0]:.2f} at the end")
+    others = sorted(guard.others)
+    info["other"] = (f"median {statistics.median(others):.1%}, max {others[-1]:.1%} of the CPUs; "
+                     f"{guard.repeated} measurement(s) taken again because other work used more "
+                     f"than {guard.limit:.0%}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"args": vars(args), "machine": info, "results": results}, indent=1))
     main_table, pause_table, lag = render(results, args, info, elapsed)
@@ -778,7 +849,8 @@ def main():
     print(pause_table)
     print("\nWhere a peer's median beats crumb-init's:\n")
     print(lag)
-    print(f"\n(measured in {elapsed:.0f} s; raw figures in {RESULTS.relative_to(ROOT)})")
+    print(f"\nOther work during the timed measurements: {info['other']}")
+    print(f"(measured in {elapsed:.0f} s; raw figures in {RESULTS.relative_to(ROOT)})")
     if not quick or args.write:
         write_markdown(main_table, pause_table, lag, args, info, elapsed)
         (ROOT / "benchmarks.svg").write_text(chart(results))
