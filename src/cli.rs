@@ -23,10 +23,16 @@ pub fn basename(path: &[u8]) -> &[u8] {
 
 impl Personality {
     pub fn from_argv0(argv0: &[u8]) -> Self {
-        match basename(argv0) {
-            b"tini" | b"tini-static" | b"docker-init" => Self::Tini,
-            b"pause" => Self::Pause,
-            _ => Self::DumbInit,
+        let name = basename(argv0);
+        if name == b"pause" {
+            Self::Pause
+        } else if b"tini tini-static docker-init"
+            .split(|&c| c == b' ')
+            .any(|n| n == name)
+        {
+            Self::Tini
+        } else {
+            Self::DumbInit
         }
     }
 }
@@ -162,175 +168,138 @@ impl Stop<'_> {
     }
 }
 
-pub struct LongOption {
-    pub name: &'static [u8],
-    pub takes_value: bool,
-    /// The short option it stands for, or a code of its own.
-    pub id: u8,
-    /// dumb-init's own options resolve abbreviations before crumb-init's, so every
-    /// abbreviation dumb-init accepts means the same here (`--s` is `--single-child`).
-    pub dumb_init: bool,
-}
-
-const GRACE: u8 = 1;
+const VALUE: u8 = 0x80;
+const GRACE: u8 = 1 | VALUE;
 const SIGNAL_ALL: u8 = 2;
-const DELAY: u8 = 3;
+const DELAY: u8 = 3 | VALUE;
 const NO_SELF_SUSPEND: u8 = 4;
-const PDEATHSIG: u8 = 5;
-const REMAP_EXIT: u8 = 6;
+const PDEATHSIG: u8 = b'p' | VALUE;
+const REMAP_EXIT: u8 = b'e' | VALUE;
 const PAUSE: u8 = 7;
 
-const fn long(name: &'static [u8], takes_value: bool, id: u8, dumb_init: bool) -> LongOption {
-    LongOption {
-        name,
-        takes_value,
-        id,
-        dumb_init,
-    }
-}
-
-/// dumb-init's options in its own order (ambiguity messages list them so), then ours.
-pub const LONG_OPTIONS: [LongOption; 12] = [
-    long(b"help", false, b'h', true),
-    long(b"single-child", false, b'c', true),
-    long(b"rewrite", true, b'r', true),
-    long(b"verbose", false, b'v', true),
-    long(b"version", false, b'V', true),
-    long(b"grace-period", true, GRACE, false),
-    long(b"signal-all", false, SIGNAL_ALL, false),
-    long(b"delay", true, DELAY, false),
-    long(b"no-self-suspend", false, NO_SELF_SUSPEND, false),
-    long(b"pdeathsig", true, PDEATHSIG, false),
-    long(b"remap-exit", true, REMAP_EXIT, false),
-    long(b"pause", false, PAUSE, false),
+/// Long options: dumb-init's in its own order (ambiguity messages list them so), then
+/// crumb-init's, with their ids (VALUE: takes a value). dumb-init's resolve
+/// abbreviations before crumb-init's, so every abbreviation dumb-init accepts means the
+/// same here (`--s` is `--single-child`, `--re` is `--rewrite`).
+pub const LONG_OPTIONS: [(&[u8], u8); 12] = [
+    (b"help", b'h'),
+    (b"single-child", b'c'),
+    (b"rewrite", b'r' | VALUE),
+    (b"verbose", b'v'),
+    (b"version", b'V'),
+    (b"grace-period", GRACE),
+    (b"signal-all", SIGNAL_ALL),
+    (b"delay", DELAY),
+    (b"no-self-suspend", NO_SELF_SUSPEND),
+    (b"pdeathsig", PDEATHSIG),
+    (b"remap-exit", REMAP_EXIT),
+    (b"pause", PAUSE),
 ];
+const DUMB_INIT_LONG_OPTIONS: usize = 5;
 
+/// getopt option strings: a letter, then `:` if it takes a value.
 const DUMB_INIT_SHORT: &[u8] = b"hvVcr:";
 const TINI_SHORT: &[u8] = b"p:hvwgle:s";
 
-/// Whether short option `c` exists in `spec` (getopt syntax), and takes a value.
-fn short_option(spec: &[u8], c: u8) -> Option<bool> {
+/// The id of short option `c` in `spec` (VALUE set if it takes one).
+fn short_option(spec: &[u8], c: u8) -> Option<u8> {
     let at = spec.iter().position(|&s| s == c && s != b':')?;
-    Some(spec.get(at + 1) == Some(&b':'))
+    Some(if spec.get(at + 1) == Some(&b':') {
+        c | VALUE
+    } else {
+        c
+    })
 }
 
-/// getopt_long over `argv` as glibc does it with a leading `+`: options end at the
-/// first word that is not one, or after `--`.
+/// getopt_long as glibc does it with a leading `+`: options end at the first word that
+/// is not one, or after `--`. Yields `(id, value)` for each option (value empty if
+/// none); then `index` is the first word of the command.
 struct Getopt<'a, A> {
     argv: &'a [A],
     short: &'static [u8],
-    long: &'static [LongOption],
-    /// The word being read; after the last option, the first word of the command.
+    long: bool,
     index: usize,
-    /// Position inside a bundle of short options (`-vc`), 0 between words.
-    offset: usize,
+    /// The rest of a bundle of short options (`-vc`): empty between words.
+    letters: &'a [u8],
 }
 
-type Parsed<'a> = Result<(u8, Option<&'a [u8]>), GetoptError<'a>>;
-
 impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
-    fn new(argv: &'a [A], short: &'static [u8], long: &'static [LongOption]) -> Self {
-        Self {
-            argv,
-            short,
-            long,
-            index: 1,
-            offset: 0,
-        }
+    fn next_word(&mut self) -> Option<&'a [u8]> {
+        let word = self.argv.get(self.index)?.as_ref();
+        self.index += 1;
+        Some(word)
     }
 
-    fn word(&self, index: usize) -> Option<&'a [u8]> {
-        self.argv.get(index).map(AsRef::as_ref)
-    }
-
-    fn next_option(&mut self) -> Option<Parsed<'a>> {
-        let word = self.word(self.index)?;
-        if self.offset == 0 {
+    fn next_option(&mut self) -> Option<Result<(u8, &'a [u8]), Stop<'a>>> {
+        if self.letters.is_empty() {
+            let word = self.argv.get(self.index)?.as_ref();
             match word {
-                b"--" => {
+                [b'-', b'-', text @ ..] if self.long || text.is_empty() => {
                     self.index += 1;
-                    return None;
+                    return (!text.is_empty()).then(|| self.long_option(text));
                 }
-                [b'-', b'-', rest @ ..] if !self.long.is_empty() => {
+                [b'-', letters @ ..] if !letters.is_empty() => {
                     self.index += 1;
-                    return Some(self.long_option(rest));
+                    self.letters = letters;
                 }
-                [b'-', _, ..] => self.offset = 1,
                 _ => return None,
             }
         }
-        let c = word.get(self.offset).copied()?;
-        let rest = word.get(self.offset + 1..).unwrap_or_default();
-        self.offset += 1;
-        if rest.is_empty() {
-            self.index += 1;
-            self.offset = 0;
-        }
-        let Some(takes_value) = short_option(self.short, c) else {
-            return Some(Err(GetoptError::Invalid(c)));
+        let [c, rest @ ..] = self.letters else {
+            return None;
         };
-        if !takes_value {
-            return Some(Ok((c, None)));
+        self.letters = rest;
+        let Some(id) = short_option(self.short, *c) else {
+            return Some(Err(Stop::Getopt(GetoptError::Invalid(*c))));
+        };
+        if id & VALUE == 0 {
+            return Some(Ok((id, b"")));
         }
-        if !rest.is_empty() {
-            self.index += 1;
-            self.offset = 0;
-            return Some(Ok((c, Some(rest))));
-        }
-        let value = self.word(self.index);
-        self.index += 1;
+        self.letters = b"";
+        let value = if rest.is_empty() {
+            self.next_word()
+        } else {
+            Some(rest)
+        };
         Some(
             value
-                .map(|v| (c, Some(v)))
-                .ok_or(GetoptError::ShortNeedsArgument(c)),
+                .map(|v| (id, v))
+                .ok_or(Stop::Getopt(GetoptError::ShortNeedsArgument(*c))),
         )
     }
 
-    fn long_option(&mut self, text: &'a [u8]) -> Parsed<'a> {
-        let (name, value) = match text.iter().position(|&c| c == b'=') {
-            Some(eq) => (text.get(..eq).unwrap_or_default(), text.get(eq + 1..)),
+    /// `--name`, `--name=value` or `--name value`, by unique abbreviation (a whole name
+    /// is one too: no name here is the beginning of another).
+    fn long_option(&mut self, text: &'a [u8]) -> Result<(u8, &'a [u8]), Stop<'a>> {
+        let eq = text.iter().position(|&c| c == b'=');
+        let (name, value) = match eq.and_then(|eq| text.split_at_checked(eq)) {
+            Some((name, value)) => (name, value.get(1..)),
             None => (text, None),
         };
-        let option = match self.long.iter().find(|o| o.name == name) {
-            Some(exact) => exact,
-            None => self.abbreviation(text, name)?,
-        };
-        match (option.takes_value, value) {
-            (false, Some(_)) => Err(GetoptError::LongTakesNoArgument(option.name)),
-            (false, None) => Ok((option.id, None)),
-            (true, Some(value)) => Ok((option.id, Some(value))),
-            (true, None) => {
-                let value = self
-                    .word(self.index)
-                    .ok_or(GetoptError::LongNeedsArgument(option.name))?;
-                self.index += 1;
-                Ok((option.id, Some(value)))
+        let mut found = 0u32;
+        for (i, (option, _)) in LONG_OPTIONS.iter().enumerate() {
+            if found != 0 && i == DUMB_INIT_LONG_OPTIONS {
+                break;
             }
+            found |= (option.starts_with(name) as u32) << i;
         }
-    }
-
-    fn abbreviation(
-        &self,
-        text: &'a [u8],
-        name: &[u8],
-    ) -> Result<&'static LongOption, GetoptError<'a>> {
-        let matches = |dumb_init: bool| {
-            self.long.iter().enumerate().fold(0u32, |set, (i, o)| {
-                let hit = o.dumb_init == dumb_init && o.name.starts_with(name);
-                set | ((hit as u32) << i)
-            })
+        let error = |e| Err(Stop::Getopt(e));
+        let option = match found.count_ones() {
+            1 => LONG_OPTIONS.get(found.trailing_zeros() as usize).copied(),
+            0 => None,
+            _ => return error(GetoptError::Ambiguous(text, found)),
         };
-        let found = match matches(true) {
-            0 => matches(false),
-            set => set,
+        let Some((name, id)) = option else {
+            return error(GetoptError::Unrecognized(text));
         };
-        match found.count_ones() {
-            0 => Err(GetoptError::Unrecognized(text)),
-            1 => self
-                .long
-                .get(found.trailing_zeros() as usize)
-                .ok_or(GetoptError::Unrecognized(text)),
-            _ => Err(GetoptError::Ambiguous(text, found)),
+        match (id & VALUE != 0, value) {
+            (false, Some(_)) => error(GetoptError::LongTakesNoArgument(name)),
+            (false, None) => Ok((id, b"")),
+            (true, Some(value)) => Ok((id, value)),
+            (true, None) => match self.next_word() {
+                Some(value) => Ok((id, value)),
+                None => error(GetoptError::LongNeedsArgument(name)),
+            },
         }
     }
 }
@@ -345,86 +314,161 @@ pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]>
 /// program in front of it, as GNU getopt does, hence `&mut`.
 pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Config, Stop<'a>> {
     let personality = Personality::from_argv0(argv.first().map(AsRef::as_ref).unwrap_or_default());
-    let mut config = match personality {
-        Personality::DumbInit => parse_dumb_init(argv, env)?,
-        Personality::Tini => {
-            if argv.len() == 2 && argv.get(1).map(AsRef::as_ref) == Some(b"--version") {
-                return Err(Stop::Version);
-            }
-            permute(argv, TINI_SHORT);
-            parse_tini(argv, env)?
+    let mut config = Config::new(personality);
+    let tini = personality == Personality::Tini;
+    if personality == Personality::Pause {
+        // pause ignores its arguments but `-v` (any case), which prints its version.
+        if argv
+            .iter()
+            .skip(1)
+            .any(|a| a.as_ref().eq_ignore_ascii_case(b"-v"))
+        {
+            return Err(Stop::Version);
         }
-        Personality::Pause => parse_pause(argv)?,
-    };
-    if let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD").filter(|_| config.grace_seconds == 0) {
-        config.grace_seconds =
-            signals::parse_decimal(value).ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
+        config.pause = true;
+        config.command = argv.len();
+        config.verbosity = INFO;
+    } else if tini {
+        // tini handles `--version` only as the sole argument.
+        if let [_, only] = argv
+            && only.as_ref() == b"--version"
+        {
+            return Err(Stop::Version);
+        }
+        config.command = permute(argv, TINI_SHORT);
+        config.session = Session::NewGroup;
+        config.signal_group = false;
+        config.self_suspend = false;
+        config.term_on_exit = false;
+        // tini forwards neither the synchronous signals nor TTIN/TTOU.
+        for signal in [4, 5, 6, 7, 8, 11, 31, SIGTTIN, SIGTTOU] {
+            config.rewrite.set(signal, 0);
+        }
     }
+    if personality != Personality::Pause {
+        parse_options(&mut config, argv)?;
+    }
+    apply_environment(&mut config, env)?;
     Ok(config)
 }
 
-fn parse_dumb_init<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, Stop<'a>> {
-    let mut config = Config::new(Personality::DumbInit);
-    let mut options = Getopt::new(argv, DUMB_INIT_SHORT, &LONG_OPTIONS);
+fn parse_options<'a, A: AsRef<[u8]>>(config: &mut Config, argv: &'a [A]) -> Result<(), Stop<'a>> {
+    let tini = config.personality == Personality::Tini;
+    // tini's options were permuted to the front: they end where the program begins.
+    let end = if tini { config.command } else { argv.len() };
+    let mut options = Getopt {
+        argv: argv.get(..end).unwrap_or_default(),
+        short: if tini { TINI_SHORT } else { DUMB_INIT_SHORT },
+        long: !tini,
+        index: 1,
+        letters: b"",
+    };
     while let Some(option) = options.next_option() {
-        let (id, value) = option.map_err(Stop::Getopt)?;
-        let value = value.unwrap_or_default();
-        match id {
-            b'h' => return Err(Stop::Help),
-            b'V' => return Err(Stop::Version),
-            b'v' => config.verbosity = DEBUG,
-            b'c' => config.session = Session::Inherit,
-            b'r' => {
+        let (id, value) = option?;
+        let bad_value = |name| Stop::BadValue(name, value);
+        match (tini, id) {
+            (_, b'h') => return Err(Stop::Help),
+            (false, b'V') => return Err(Stop::Version),
+            (true, b'l') => return Err(Stop::License),
+            (false, b'v') => config.verbosity = DEBUG,
+            (true, b'v') => config.verbosity = config.verbosity.saturating_add(1),
+            (_, b'c') => config.session = Session::Inherit,
+            (_, b'w') => config.warn_on_reap = true,
+            (_, b'g') => config.signal_group = true,
+            (_, b's') => {} // crumb-init is a subreaper whenever it is not PID 1.
+            (_, GRACE) => {
+                config.grace_seconds =
+                    number(value, u32::MAX).ok_or(bad_value(b"--grace-period"))?
+            }
+            (_, SIGNAL_ALL) => config.signal_all = true,
+            (_, DELAY) => add_delay(config, value).ok_or(bad_value(b"--delay"))?,
+            (_, NO_SELF_SUSPEND) => config.self_suspend = false,
+            (_, PDEATHSIG) => {
+                config.pdeathsig = signals::parse(value).ok_or(bad_value(if tini {
+                    b"-p"
+                } else {
+                    b"--pdeathsig"
+                }))?
+            }
+            (_, REMAP_EXIT) => {
+                let code = number(value, 255).ok_or(bad_value(if tini {
+                    b"-e"
+                } else {
+                    b"--remap-exit"
+                }))?;
+                config.remap_exit.insert(code as u8);
+            }
+            (_, PAUSE) => config.pause = true,
+            _ => {
                 let (from, to) = signals::parse_rewrite(value).ok_or(Stop::BadRewrite)?;
                 config.rewrite.set(from, to);
             }
-            GRACE => {
-                config.grace_seconds = signals::parse_decimal(value)
-                    .ok_or(Stop::BadValue(b"--grace-period", value))?;
-            }
-            SIGNAL_ALL => config.signal_all = true,
-            DELAY => add_delay(&mut config, value).ok_or(Stop::BadValue(b"--delay", value))?,
-            NO_SELF_SUSPEND => config.self_suspend = false,
-            PDEATHSIG => {
-                config.pdeathsig =
-                    signals::parse(value).ok_or(Stop::BadValue(b"--pdeathsig", value))?
-            }
-            REMAP_EXIT => config
-                .remap_exit
-                .insert(exit_code(value).ok_or(Stop::BadValue(b"--remap-exit", value))?),
-            _ => config.pause = true,
         }
     }
-    config.command = options.index;
+    config.command = if tini { end } else { options.index };
     match (config.pause, config.command < argv.len()) {
-        (false, false) => return Err(Stop::NoCommand),
-        (true, true) => return Err(Stop::PauseWithCommand),
-        _ => {}
+        (false, false) => Err(Stop::NoCommand),
+        (true, true) => Err(Stop::PauseWithCommand),
+        _ => Ok(()),
     }
-    if getenv(env, b"DUMB_INIT_DEBUG") == Some(b"1") {
-        config.verbosity = DEBUG;
-        config.debug_from_env = true;
-    }
-    if getenv(env, b"DUMB_INIT_SETSID") == Some(b"0") {
-        config.session = Session::Inherit;
-        config.setsid_off_from_env = true;
-    }
-    if config.session == Session::New {
-        // A process in an orphaned process group ignores these three by default.
-        for signal in [SIGTSTP, SIGTTOU, SIGTTIN] {
-            config.rewrite.set_unless_given(signal, signals::SIGSTOP);
+}
+
+fn apply_environment<'a, A: AsRef<[u8]>>(
+    config: &mut Config,
+    env: &'a [A],
+) -> Result<(), Stop<'a>> {
+    if config.personality == Personality::DumbInit {
+        if getenv(env, b"DUMB_INIT_DEBUG") == Some(b"1") {
+            config.verbosity = DEBUG;
+            config.debug_from_env = true;
         }
-    } else {
-        config.signal_group = false;
+        if getenv(env, b"DUMB_INIT_SETSID") == Some(b"0") {
+            config.session = Session::Inherit;
+            config.setsid_off_from_env = true;
+        }
+        if config.session == Session::New {
+            // A process in an orphaned process group ignores these three by default.
+            for signal in [SIGTSTP, SIGTTOU, SIGTTIN] {
+                config.rewrite.set_unless_given(signal, signals::SIGSTOP);
+            }
+        } else {
+            config.signal_group = false;
+        }
     }
-    Ok(config)
+    if config.personality == Personality::Tini {
+        // tini: mere presence counts; TINI_VERBOSITY is read with atoi().
+        if getenv(env, b"TINI_KILL_PROCESS_GROUP").is_some() {
+            config.signal_group = true;
+        }
+        if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
+            let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
+            let level = value
+                .get(..digits)
+                .and_then(signals::parse_decimal)
+                .unwrap_or(0);
+            config.verbosity = level.min(u8::MAX as u32) as u8;
+        }
+    }
+    if config.grace_seconds == 0
+        && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD")
+    {
+        config.grace_seconds =
+            number(value, u32::MAX).ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
+    }
+    Ok(())
+}
+
+/// A decimal number up to `max`.
+fn number(value: &[u8], max: u32) -> Option<u32> {
+    signals::parse_decimal(value).filter(|&n| n <= max)
 }
 
 /// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
 fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
     let colon = value.iter().position(|&c| c == b':')?;
-    let signal = signals::parse(value.get(..colon)?)?;
-    let seconds = signals::parse_decimal(value.get(colon + 1..)?)?;
+    let (signal, seconds) = value.split_at_checked(colon)?;
+    let signal = signals::parse(signal)?;
+    let seconds = signals::parse_decimal(seconds.get(1..)?)?;
     config.delays.retain(|d| d.signal != signal);
     if seconds > 0 {
         config.delays.push(Delay { signal, seconds }).ok()?;
@@ -432,34 +476,23 @@ fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
     Some(())
 }
 
-fn exit_code(value: &[u8]) -> Option<u8> {
-    signals::parse_decimal(value).and_then(|code| u8::try_from(code).ok())
-}
-
 /// GNU getopt's permutation: options anywhere before `--` move in front of the other
 /// words, keeping their order, so `tini prog -v` is `tini -v prog`. A `--` moves along
-/// with them, so the words after it stay the program's.
-fn permute<A>(argv: &mut [A], short: &[u8])
-where
-    A: AsRef<[u8]>,
-{
+/// with them, so the words after it stay the program's. Returns where the options end
+/// and the program begins (an option missing its value at the very end stays without).
+fn permute<A: AsRef<[u8]>>(argv: &mut [A], short: &[u8]) -> usize {
     let mut first_word = 1; // where the words that are not options begin
     let mut index = 1;
-    while index < argv.len() {
-        let Some(word) = argv.get(index).map(AsRef::as_ref) else {
-            break;
-        };
+    while let Some(word) = argv.get(index).map(AsRef::as_ref) {
         let ends_options = word == b"--";
         let span = match word {
             b"--" => 1,
             [b'-', letters @ ..] if !letters.is_empty() => {
-                // The option words, with the next word if the last option wants a value.
-                let wants_next = letters.iter().enumerate().find_map(|(i, &c)| {
-                    short_option(short, c)
-                        .filter(|&v| v)
-                        .map(|_| i + 1 == letters.len())
-                });
-                1 + usize::from(wants_next == Some(true) && index + 1 < argv.len())
+                // The option word, and the next one if its last letter wants a value.
+                let value_at = letters
+                    .iter()
+                    .position(|&c| short_option(short, c).is_some_and(|id| id & VALUE != 0));
+                1 + usize::from(value_at == Some(letters.len() - 1) && index + 1 < argv.len())
             }
             _ => {
                 index += 1;
@@ -478,81 +511,7 @@ where
             break;
         }
     }
-}
-
-fn parse_tini<'a, A: AsRef<[u8]>>(argv: &'a [A], env: &[A]) -> Result<Config, Stop<'a>> {
-    let mut config = Config {
-        session: Session::NewGroup,
-        signal_group: false,
-        self_suspend: false,
-        term_on_exit: false,
-        ..Config::new(Personality::Tini)
-    };
-    // tini forwards neither the synchronous signals nor TTIN/TTOU.
-    for signal in [
-        signals::SIGFPE,
-        signals::SIGILL,
-        signals::SIGSEGV,
-        signals::SIGBUS,
-        signals::SIGABRT,
-        signals::SIGTRAP,
-        signals::SIGSYS,
-        SIGTTIN,
-        SIGTTOU,
-    ] {
-        config.rewrite.set(signal, 0);
-    }
-    let mut options = Getopt::new(argv, TINI_SHORT, &[]);
-    while let Some(option) = options.next_option() {
-        let (id, value) = option.map_err(Stop::Getopt)?;
-        let value = value.unwrap_or_default();
-        match id {
-            b'h' => return Err(Stop::Help),
-            b'l' => return Err(Stop::License),
-            b'v' => config.verbosity = config.verbosity.saturating_add(1),
-            b'w' => config.warn_on_reap = true,
-            b'g' => config.signal_group = true,
-            b'p' => config.pdeathsig = signals::parse(value).ok_or(Stop::BadValue(b"-p", value))?,
-            b'e' => config
-                .remap_exit
-                .insert(exit_code(value).ok_or(Stop::BadValue(b"-e", value))?),
-            _ => {} // -s: crumb-init is a subreaper whenever it is not PID 1.
-        }
-    }
-    config.command = options.index;
-    if config.command >= argv.len() {
-        return Err(Stop::NoCommand);
-    }
-    if getenv(env, b"TINI_KILL_PROCESS_GROUP").is_some() {
-        config.signal_group = true;
-    }
-    if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
-        // atoi(): leading digits, anything else is 0.
-        let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-        let number = value
-            .get(..digits)
-            .and_then(signals::parse_decimal)
-            .unwrap_or(0);
-        config.verbosity = u8::try_from(number).unwrap_or(u8::MAX);
-    }
-    Ok(config)
-}
-
-/// pause ignores its arguments but `-v` (any case), which prints its version.
-fn parse_pause<A: AsRef<[u8]>>(argv: &[A]) -> Result<Config, Stop<'static>> {
-    if argv
-        .iter()
-        .skip(1)
-        .any(|a| a.as_ref().eq_ignore_ascii_case(b"-v"))
-    {
-        return Err(Stop::Version);
-    }
-    Ok(Config {
-        pause: true,
-        command: argv.len(),
-        verbosity: INFO,
-        ..Config::new(Personality::Pause)
-    })
+    first_word
 }
 
 #[cfg(test)]

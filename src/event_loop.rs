@@ -12,7 +12,7 @@ use crate::status::ChildEnd;
 use crate::sys;
 use core::ops::ControlFlow;
 use rustix::event::epoll;
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::{self, Errno};
 use rustix::process::{self, Pid, Signal, WaitOptions};
@@ -27,6 +27,9 @@ const FIRST_DELAY: u64 = 2;
 const SIGINFO_SIZE: usize = 128;
 /// Records read per read(2).
 const SIGINFO_BATCH: usize = 16;
+
+/// What could not be set up (for "Unable to ..."), and why.
+pub type SetupError = (&'static [u8], Errno);
 
 pub struct EventLoop<'a> {
     config: &'a Config,
@@ -58,44 +61,39 @@ pub struct EventLoop<'a> {
 
 impl<'a> EventLoop<'a> {
     /// Blocks every signal and sets up the descriptors, before any child exists.
-    /// On failure the error is logged and the exit code returned.
-    pub fn new(config: &'a Config, log: &'a Log<'a>) -> Result<Self, u8> {
-        let fail = |what: &'static [u8]| {
-            move |errno: Errno| {
-                log.emit(&log::SETUP_FAILED, &[what.into(), errno.into()]);
-                1
-            }
-        };
-        sys::set_signal_mask(!0).map_err(fail(b"block signals"))?;
+    /// On failure: what could not be done, and why.
+    pub fn new(config: &'a Config, log: &'a Log<'a>) -> Result<Self, SetupError> {
+        sys::set_signal_mask(!0).map_err(|e| (&b"block signals"[..], e))?;
         // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
         // would make the kernel reap children before the init sees their status.
         let ignored = inherited_ignored_signals();
         for signal in 1..=signals::MAX_SIGNAL {
             if ignored & bit(signal) != 0 && signal != SIGKILL && signal != SIGSTOP {
-                sys::set_default_disposition(signal).map_err(fail(b"reset signal dispositions"))?;
+                // Cannot fail for a valid signal other than KILL and STOP.
+                let _ = sys::set_default_disposition(signal);
             }
         }
         let pid1 = process::getpid().is_init();
         if !pid1 {
             // Orphans of the child come to the init, not to whoever is above it.
             process::set_child_subreaper(Some(process::getpid()))
-                .map_err(fail(b"become a subreaper"))?;
+                .map_err(|e| (&b"become a subreaper"[..], e))?;
         }
         if config.pdeathsig != 0 {
             // SAFETY: the parser only accepts signal numbers 1..=64.
             let signal = unsafe { Signal::from_raw_unchecked(config.pdeathsig as i32) };
             process::set_parent_process_death_signal(Some(signal))
-                .map_err(fail(b"set the parent death signal"))?;
+                .map_err(|e| (&b"set the parent death signal"[..], e))?;
         }
         let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)
-            .map_err(fail(b"create an epoll instance"))?;
-        let signals = sys::signalfd(!0).map_err(fail(b"create a signalfd"))?;
-        watch(&epoll, &signals, SIGNALS).map_err(fail(b"watch the signalfd"))?;
-        let new_timer = |token| -> Result<OwnedFd, u8> {
+            .map_err(|e| (&b"create an epoll instance"[..], e))?;
+        let signals = sys::signalfd(!0).map_err(|e| (&b"create a signalfd"[..], e))?;
+        watch(&epoll, &signals, SIGNALS)?;
+        let new_timer = |token| -> Result<OwnedFd, SetupError> {
             let flags = TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK;
             let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags)
-                .map_err(fail(b"create a timer"))?;
-            watch(&epoll, &timer, token).map_err(fail(b"watch a timer"))?;
+                .map_err(|e| (&b"create a timer"[..], e))?;
+            watch(&epoll, &timer, token)?;
             Ok(timer)
         };
         let grace_timer = if config.grace_seconds > 0 {
@@ -146,10 +144,8 @@ impl<'a> EventLoop<'a> {
                 Ok(count) => events.get(..count).unwrap_or_default(),
                 Err(Errno::INTR) => continue,
                 Err(errno) => {
-                    self.log.emit(
-                        &log::SETUP_FAILED,
-                        &[(&b"wait for events"[..]).into(), errno.into()],
-                    );
+                    self.log
+                        .emit_text(log::SETUP_FAILED, b"wait for events", errno);
                     return 1;
                 }
             };
@@ -193,10 +189,10 @@ impl<'a> EventLoop<'a> {
     }
 
     fn on_signal(&mut self, signal: u8) -> ControlFlow<u8> {
-        self.log.emit(&log::RECEIVED, &[signal.into()]);
+        self.log.emit(log::RECEIVED, signal, ());
         if self.ignore_once & bit(signal) != 0 {
             self.ignore_once &= !bit(signal);
-            self.log.emit(&log::IGNORING_HANDOFF, &[signal.into()]);
+            self.log.emit(log::IGNORING_HANDOFF, signal, ());
             return ControlFlow::Continue(());
         }
         if signal == SIGCHLD {
@@ -204,7 +200,7 @@ impl<'a> EventLoop<'a> {
         }
         if self.config.pause {
             if signal == SIGINT || signal == SIGTERM {
-                self.log.emit(&log::PAUSE_SHUTDOWN, &[signal.into()]);
+                self.log.emit(log::PAUSE_SHUTDOWN, signal, ());
                 return ControlFlow::Break(0);
             }
             return ControlFlow::Continue(());
@@ -230,8 +226,7 @@ impl<'a> EventLoop<'a> {
                 return self.forward(signal); // no timer: do not lose the signal
             }
             self.held |= bit(signal);
-            self.log
-                .emit(&log::DELAYING, &[signal.into(), seconds.into()]);
+            self.log.emit(log::DELAYING, signal, seconds);
         }
         if signals::is_terminating(self.config.rewrite.get(signal).unwrap_or(signal)) {
             self.start_grace();
@@ -243,24 +238,23 @@ impl<'a> EventLoop<'a> {
     fn forward(&mut self, signal: u8) {
         let target = match self.config.rewrite.get(signal) {
             Some(target) => {
-                self.log
-                    .emit(&log::TRANSLATING, &[signal.into(), target.into()]);
+                self.log.emit(log::TRANSLATING, signal, target);
                 target
             }
             None => signal,
         };
         if target == 0 {
-            self.log.emit(&log::NOT_FORWARDED, &[target.into()]);
+            self.log.emit(log::NOT_FORWARDED, target, ());
         } else {
             self.send(target);
-            self.log.emit(&log::FORWARDED, &[target.into()]);
+            self.log.emit(log::FORWARDED, target, ());
             if signals::is_terminating(target) {
                 self.terminated = true;
                 self.start_grace();
             }
         }
         if self.config.self_suspend && signals::is_job_control(signal) {
-            self.log.emit(&log::SUSPENDING, &[]);
+            self.log.emit(log::SUSPENDING, (), ());
             let _ = process::kill_process(process::getpid(), Signal::STOP);
         }
     }
@@ -323,18 +317,18 @@ impl<'a> EventLoop<'a> {
     fn reaped(&mut self, pid: Pid, end: ChildEnd) -> ControlFlow<u8> {
         let main = Some(pid) == self.child;
         let (message, main_message, value) = match end {
-            ChildEnd::Exited(code) => (&log::CHILD_EXITED, &log::MAIN_EXITED, code),
-            ChildEnd::Killed(signal) => (&log::CHILD_KILLED, &log::MAIN_KILLED, signal),
+            ChildEnd::Exited(code) => (log::CHILD_EXITED, log::MAIN_EXITED, code),
+            ChildEnd::Killed(signal) => (log::CHILD_KILLED, log::MAIN_KILLED, signal),
         };
-        let args = [pid.as_raw_nonzero().get().into(), value.into()];
-        self.log.emit(message, &args);
+        let pid = pid.as_raw_nonzero().get();
+        self.log.emit(message, pid, value);
         if !main {
             if self.config.warn_on_reap {
-                self.log.emit(&log::ZOMBIE_REAPED, &args);
+                self.log.emit(log::ZOMBIE_REAPED, pid, value);
             }
             return ControlFlow::Continue(());
         }
-        self.log.emit(main_message, &args);
+        self.log.emit(main_message, pid, value);
         self.main_child_ended(end)
     }
 
@@ -358,7 +352,7 @@ impl<'a> EventLoop<'a> {
     }
 
     fn goodbye(&self, code: u8) -> ControlFlow<u8> {
-        self.log.emit(&log::GOODBYE, &[code.into()]);
+        self.log.emit(log::GOODBYE, code, ());
         ControlFlow::Break(code)
     }
 
@@ -371,7 +365,7 @@ impl<'a> EventLoop<'a> {
         }
         self.grace_running = true;
         self.log
-            .emit(&log::GRACE_STARTED, &[self.config.grace_seconds.into()]);
+            .emit(log::GRACE_STARTED, self.config.grace_seconds, ());
         if arm(timer, self.config.grace_seconds).is_err() {
             // Without a deadline the init could wait forever: end it now.
             let _ = self.grace_over();
@@ -384,7 +378,7 @@ impl<'a> EventLoop<'a> {
         }
         self.killing = true;
         self.held = 0;
-        self.log.emit(&log::GRACE_OVER, &[]);
+        self.log.emit(log::GRACE_OVER, (), ());
         self.signal_descendants(Signal::KILL);
         ControlFlow::Continue(())
     }
@@ -404,13 +398,14 @@ impl<'a> EventLoop<'a> {
     }
 }
 
-fn watch(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> io::Result<()> {
+fn watch(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), SetupError> {
     epoll::add(
         epoll,
         fd,
         epoll::EventData::new_u64(token),
         epoll::EventFlags::IN,
     )
+    .map_err(|e| (&b"watch events"[..], e))
 }
 
 /// One-shot timer `seconds` from now.
@@ -441,46 +436,38 @@ fn kill_all(signal: Signal) -> io::Result<()> {
     process::kill_process_group(Pid::INIT, signal)
 }
 
+/// Reads the start of a /proc file into `buffer`; returns the bytes read (none if it
+/// cannot be read).
+fn read_proc<'b>(path: &core::ffi::CStr, buffer: &'b mut [u8]) -> &'b [u8] {
+    let read = match rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
+        Ok(file) => io::read(&file, &mut *buffer).unwrap_or(0),
+        Err(_) => 0,
+    };
+    buffer.get(..read).unwrap_or_default()
+}
+
 /// The signals this process was started with set to SIG_IGN, from /proc/self/status;
 /// all of them when that cannot be read.
 fn inherited_ignored_signals() -> SigSet {
-    let Ok(status) = rustix::fs::open(
-        c"/proc/self/status",
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) else {
-        return !0;
-    };
     let mut buffer = [0u8; 4096];
-    let read = io::read(&status, &mut buffer).unwrap_or(0);
-    buffer
-        .get(..read)
-        .and_then(signals::parse_sigign)
-        .unwrap_or(!0)
+    signals::parse_sigign(read_proc(c"/proc/self/status", &mut buffer)).unwrap_or(!0)
 }
 
-/// Calls `f` with each child of this process, from /proc/thread-self/children.
+/// Calls `f` with each child of this process, from /proc/thread-self/children (the
+/// first 4 KiB of it: some 600 children, enough for every round of a kill loop).
 fn for_each_child(mut f: impl FnMut(Pid)) {
-    let path = c"/proc/thread-self/children";
-    let Ok(children) = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-    else {
-        return;
-    };
-    let mut buffer = [0u8; 512];
-    let mut pid = 0i32;
-    while let Ok(read @ 1..) = io::read(children.as_fd(), &mut buffer) {
-        for &c in buffer.get(..read).unwrap_or_default() {
-            if c.is_ascii_digit() {
-                pid = pid.saturating_mul(10).saturating_add((c - b'0') as i32);
-            } else {
-                if let Some(child) = Pid::from_raw(pid) {
-                    f(child);
-                }
-                pid = 0;
-            }
-        }
+    let mut buffer = [0u8; 4096];
+    let full = buffer.len();
+    let mut numbers = read_proc(c"/proc/thread-self/children", &mut buffer);
+    if numbers.len() == full {
+        // The last number may be cut short: leave it for the next round.
+        let last_space = numbers.iter().rposition(|&c| c == b' ').unwrap_or(0);
+        numbers = numbers.get(..last_space).unwrap_or_default();
     }
-    if let Some(child) = Pid::from_raw(pid) {
-        f(child);
+    for number in numbers.split(|&c| c == b' ') {
+        let pid = signals::parse_decimal(number).and_then(|n| i32::try_from(n).ok());
+        if let Some(child) = pid.and_then(Pid::from_raw) {
+            f(child);
+        }
     }
 }

@@ -40,15 +40,18 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
     };
     log.verbosity = config.verbosity;
     if config.debug_from_env {
-        log.emit(&log::DEBUG_FROM_ENV, &[]);
+        log.emit(log::DEBUG_FROM_ENV, (), ());
     }
     if config.setsid_off_from_env {
-        log.emit(&log::SETSID_OFF_FROM_ENV, &[]);
+        log.emit(log::SETSID_OFF_FROM_ENV, (), ());
     }
 
     let mut event_loop = match EventLoop::new(&config, &log) {
         Ok(event_loop) => event_loop,
-        Err(code) => return code,
+        Err((what, errno)) => {
+            log.emit_text(log::SETUP_FAILED, what, errno);
+            return 1;
+        }
     };
     if !config.pause {
         let ignore_once = if config.session == Session::New {
@@ -59,7 +62,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         let child = match spawn::spawn(&config, argv, envp, &log) {
             Ok(child) => child,
             Err(errno) => {
-                log.emit(&log::FORK_FAILED, &[errno.into()]);
+                log.emit(log::FORK_FAILED, errno, ());
                 return 1;
             }
         };
@@ -67,15 +70,12 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
             .get(config.command)
             .map(|c| c.as_ref())
             .unwrap_or_default();
-        log.emit(
-            &log::CHILD_SPAWNED,
-            &[child.as_raw_nonzero().get().into(), command.into()],
-        );
+        log.emit_text(log::CHILD_SPAWNED, command, child.as_raw_nonzero().get());
         event_loop.watch_child(child, ignore_once);
     }
     // The init holds no directory busy; the child keeps the one it was started in.
     if let Err(errno) = rustix::process::chdir(c"/") {
-        log.emit(&log::CHDIR_FAILED, &[errno.into()]);
+        log.emit(log::CHDIR_FAILED, errno, ());
     }
     event_loop.run()
 }

@@ -6,162 +6,109 @@
 //! `<errno> <strerror>` and `%E1` as the strerror text alone. Lines are assembled in a
 //! small buffer and written with one write(2), so that lines do not interleave.
 
-use crate::cli::{
-    self, DEBUG, ERROR, GetoptError, INFO, LONG_OPTIONS, Personality, Stop, TRACE, WARN,
-};
+use crate::cli::{self, GetoptError, INFO, Personality, Stop};
 use crate::signals;
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
 
-/// A message's level and text for dumb-init's style (also pause's) and for tini's.
-/// An empty text is not printed in that style.
-pub struct Message {
-    pub dumb_init: (u8, &'static [u8]),
-    pub tini: (u8, &'static [u8]),
+/// A message in both styles: `<level><text>\0<level><text>`, first dumb-init's (also
+/// pause's), then tini's; a level is a digit (ERROR 0 .. TRACE 4, see cli.rs), an empty
+/// text is not printed in that style. One string per message: no tables of pointers.
+pub type Message = &'static [u8];
+
+macro_rules! message {
+    ($dumb_init_level:literal $dumb_init:literal, $tini_level:literal $tini:literal) => {
+        concat!($dumb_init_level, $dumb_init, "\0", $tini_level, $tini).as_bytes()
+    };
 }
 
-const fn message(dumb_init: (u8, &'static [u8]), tini: (u8, &'static [u8])) -> Message {
-    Message { dumb_init, tini }
-}
-
-const NONE: (u8, &[u8]) = (TRACE, b"");
-
-pub const DEBUG_FROM_ENV: Message = message((DEBUG, b"Running in debug mode."), NONE);
-pub const SETSID_OFF_FROM_ENV: Message = message((DEBUG, b"Not running in setsid mode."), NONE);
-pub const TTY_DETACH_FAILED: Message = message(
-    (DEBUG, b"Unable to detach from controlling tty (errno=%e1)."),
-    NONE,
+pub const DEBUG_FROM_ENV: Message = message!(3 "Running in debug mode.", 4 "");
+pub const SETSID_OFF_FROM_ENV: Message = message!(3 "Not running in setsid mode.", 4 "");
+pub const TTY_DETACH_FAILED: Message =
+    message!(3 "Unable to detach from controlling tty (errno=%e1).", 4 "");
+pub const TTY_DETACHED: Message = message!(
+    3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
+    4 ""
 );
-pub const TTY_DETACHED: Message = message(
-    (
-        DEBUG,
-        b"Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
-    ),
-    NONE,
-);
-pub const TTY_DETACHED_NOT_LEADER: Message = message(
-    (
-        DEBUG,
-        b"Detached from controlling tty, but was not session leader.",
-    ),
-    NONE,
-);
-pub const CHILD_SPAWNED: Message = message(
-    (DEBUG, b"Child spawned with PID %d1."),
-    (INFO, b"Spawned child process '%t2' with pid '%d1'"),
-);
-pub const TTY_ATTACH_FAILED: Message = message(
-    (DEBUG, b"Unable to attach to controlling tty (errno=%e1)."),
-    NONE,
-);
-pub const SETSID_DONE: Message = message((DEBUG, b"setsid complete."), NONE);
-pub const SETSID_FAILED: Message = message(
-    (ERROR, b"Unable to setsid (errno=%e1). Exiting."),
-    (ERROR, b"setsid failed: %E1"),
-);
-pub const SETPGID_FAILED: Message = message(NONE, (ERROR, b"setpgid failed: %E1"));
-pub const TCSETPGRP_FAILED: Message = message(NONE, (ERROR, b"tcsetpgrp failed: %E1"));
-pub const NO_TTY: Message = message(NONE, (DEBUG, b"tcsetpgrp failed: no tty (ok to proceed)"));
-pub const EXEC_FAILED: Message = message((ERROR, b"%t1: %E2"), (ERROR, b"exec %t1 failed: %E2"));
-pub const FORK_FAILED: Message = message(
-    (ERROR, b"Unable to fork. Exiting."),
-    (ERROR, b"fork failed: %E1"),
-);
+pub const TTY_DETACHED_NOT_LEADER: Message =
+    message!(3 "Detached from controlling tty, but was not session leader.", 4 "");
+pub const CHILD_SPAWNED: Message =
+    message!(3 "Child spawned with PID %d1.", 2 "Spawned child process '%t1' with pid '%d1'");
+pub const TTY_ATTACH_FAILED: Message =
+    message!(3 "Unable to attach to controlling tty (errno=%e1).", 4 "");
+pub const SETSID_DONE: Message = message!(3 "setsid complete.", 4 "");
+pub const SETSID_FAILED: Message =
+    message!(0 "Unable to setsid (errno=%e1). Exiting.", 0 "setsid failed: %E1");
+pub const SETPGID_FAILED: Message = message!(4 "", 0 "setpgid failed: %E1");
+pub const TCSETPGRP_FAILED: Message = message!(4 "", 0 "tcsetpgrp failed: %E1");
+pub const NO_TTY: Message = message!(4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)");
+pub const EXEC_FAILED: Message = message!(0 "%t1: %E1", 0 "exec %t1 failed: %E1");
+pub const FORK_FAILED: Message = message!(0 "Unable to fork. Exiting.", 0 "fork failed: %E1");
 /// A setup system call failed: %t1 says what it was for.
-pub const SETUP_FAILED: Message = message(
-    (ERROR, b"Unable to %t1 (errno=%e2). Exiting."),
-    (ERROR, b"Unable to %t1: %E2"),
+pub const SETUP_FAILED: Message =
+    message!(0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1");
+pub const RECEIVED: Message = message!(3 "Received signal %d1.", 3 "Received %s1");
+pub const IGNORING_HANDOFF: Message = message!(3 "Ignoring tty hand-off signal %d1.", 4 "");
+pub const CHILD_EXITED: Message = message!(3 "A child with PID %d1 exited with exit status %d2.", 3 "Reaped child with pid: '%d1'");
+pub const CHILD_KILLED: Message = message!(3 "A child with PID %d1 was terminated by signal %d2.", 3 "Reaped child with pid: '%d1'");
+pub const MAIN_EXITED: Message = message!(4 "", 2 "Main child exited normally (with status '%d2')");
+pub const MAIN_KILLED: Message =
+    message!(4 "", 2 "Main child exited with signal (with signal '%s2')");
+pub const ZOMBIE_REAPED: Message = message!(4 "", 1 "Reaped zombie process with pid=%d1");
+pub const TRANSLATING: Message = message!(3 "Translating signal %d1 to %d2.", 4 "");
+pub const FORWARDED: Message =
+    message!(3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%s1'");
+pub const NOT_FORWARDED: Message =
+    message!(3 "Not forwarding signal %d1 to children (ignored).", 4 "");
+pub const SUSPENDING: Message = message!(3 "Suspending self due to TTY signal.", 4 "");
+pub const GOODBYE: Message =
+    message!(3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited");
+pub const CHDIR_FAILED: Message = message!(3 "Unable to chdir(\"/\") (errno=%e1)", 4 "");
+pub const DELAYING: Message =
+    message!(3 "Delaying signal %d1 by %d2 seconds.", 3 "Delaying signal '%s1' by %d2s");
+pub const GRACE_STARTED: Message = message!(
+    3 "Giving the remaining processes %d1 seconds to exit.",
+    2 "Waiting up to %d1s for the remaining processes"
 );
-pub const RECEIVED: Message = message((DEBUG, b"Received signal %d1."), (DEBUG, b"Received %s1"));
-pub const IGNORING_HANDOFF: Message = message((DEBUG, b"Ignoring tty hand-off signal %d1."), NONE);
-pub const CHILD_EXITED: Message = message(
-    (DEBUG, b"A child with PID %d1 exited with exit status %d2."),
-    (DEBUG, b"Reaped child with pid: '%d1'"),
-);
-pub const CHILD_KILLED: Message = message(
-    (DEBUG, b"A child with PID %d1 was terminated by signal %d2."),
-    (DEBUG, b"Reaped child with pid: '%d1'"),
-);
-pub const MAIN_EXITED: Message = message(
-    NONE,
-    (INFO, b"Main child exited normally (with status '%d2')"),
-);
-pub const MAIN_KILLED: Message = message(
-    NONE,
-    (INFO, b"Main child exited with signal (with signal '%s2')"),
-);
-pub const ZOMBIE_REAPED: Message = message(NONE, (WARN, b"Reaped zombie process with pid=%d1"));
-pub const TRANSLATING: Message = message((DEBUG, b"Translating signal %d1 to %d2."), NONE);
-pub const FORWARDED: Message = message(
-    (DEBUG, b"Forwarded signal %d1 to children."),
-    (DEBUG, b"Passing signal: '%s1'"),
-);
-pub const NOT_FORWARDED: Message = message(
-    (DEBUG, b"Not forwarding signal %d1 to children (ignored)."),
-    NONE,
-);
-pub const SUSPENDING: Message = message((DEBUG, b"Suspending self due to TTY signal."), NONE);
-pub const GOODBYE: Message = message(
-    (DEBUG, b"Child exited with status %d1. Goodbye."),
-    (TRACE, b"Exiting: child has exited"),
-);
-pub const CHDIR_FAILED: Message = message((DEBUG, b"Unable to chdir(\"/\") (errno=%e1)"), NONE);
-pub const DELAYING: Message = message(
-    (DEBUG, b"Delaying signal %d1 by %d2 seconds."),
-    (DEBUG, b"Delaying signal '%s1' by %d2s"),
-);
-pub const GRACE_STARTED: Message = message(
-    (
-        DEBUG,
-        b"Giving the remaining processes %d1 seconds to exit.",
-    ),
-    (INFO, b"Waiting up to %d1s for the remaining processes"),
-);
-pub const GRACE_OVER: Message = message(
-    (
-        DEBUG,
-        b"Grace period over, killing the remaining processes.",
-    ),
-    (INFO, b"Grace period over, killing the remaining processes"),
+pub const GRACE_OVER: Message = message!(
+    3 "Grace period over, killing the remaining processes.",
+    2 "Grace period over, killing the remaining processes"
 );
 /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
-pub const PAUSE_SHUTDOWN: Message = message((INFO, b"Shutting down, got signal: %s1"), NONE);
-const BAD_VALUE: Message = message(NONE, (ERROR, b"Not a valid option for %t1: %t2"));
+pub const PAUSE_SHUTDOWN: Message = message!(2 "Shutting down, got signal: %s1", 4 "");
+const BAD_VALUE: Message = message!(4 "", 0 "Not a valid option for %t1: %t2");
 
-/// A value for a `%` placeholder.
+/// A number for a `%d`, `%s`, `%e` or `%E` placeholder.
 #[derive(Clone, Copy)]
-pub enum Arg<'a> {
-    Int(i64),
-    Text(&'a [u8]),
+pub struct Num(i64);
+
+impl From<()> for Num {
+    fn from(_: ()) -> Self {
+        Num(0)
+    }
 }
 
-impl From<i32> for Arg<'_> {
+impl From<i32> for Num {
     fn from(value: i32) -> Self {
-        Arg::Int(value.into())
+        Num(value.into())
     }
 }
 
-impl From<u32> for Arg<'_> {
+impl From<u32> for Num {
     fn from(value: u32) -> Self {
-        Arg::Int(value.into())
+        Num(value.into())
     }
 }
 
-impl From<u8> for Arg<'_> {
+impl From<u8> for Num {
     fn from(value: u8) -> Self {
-        Arg::Int(value.into())
+        Num(value.into())
     }
 }
 
-impl From<Errno> for Arg<'_> {
+impl From<Errno> for Num {
     fn from(errno: Errno) -> Self {
-        Arg::Int(errno.raw_os_error().into())
-    }
-}
-
-impl<'a> From<&'a [u8]> for Arg<'a> {
-    fn from(text: &'a [u8]) -> Self {
-        Arg::Text(text)
+        Num(errno.raw_os_error().into())
     }
 }
 
@@ -174,6 +121,21 @@ fn stdout() -> BorrowedFd<'static> {
 fn stderr() -> BorrowedFd<'static> {
     // SAFETY: as for stdout.
     unsafe { rustix::stdio::stderr() }
+}
+
+/// Writes `value` in decimal at the end of `buffer`; returns the digits written (as
+/// many as fit: 20 hold any u64).
+pub fn decimal(mut value: u64, buffer: &mut [u8]) -> &[u8] {
+    let mut at = buffer.len();
+    while let Some(slot) = at.checked_sub(1).and_then(|i| buffer.get_mut(i)) {
+        *slot = b'0' + (value % 10) as u8;
+        at -= 1;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    buffer.get(at..).unwrap_or_default()
 }
 
 struct Line {
@@ -200,21 +162,11 @@ impl Line {
     }
 
     fn number(&mut self, value: i64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut rest = value.unsigned_abs();
-        while let Some(slot) = at.checked_sub(1).and_then(|i| digits.get_mut(i)) {
-            *slot = b'0' + (rest % 10) as u8;
-            at -= 1;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
         if value < 0 {
             self.text(b"-");
         }
-        self.text(digits.get(at..).unwrap_or_default())
+        let mut digits = [0u8; 20];
+        self.text(decimal(value.unsigned_abs(), &mut digits))
     }
 
     fn strerror(&mut self, code: i64) -> &mut Self {
@@ -232,19 +184,21 @@ impl Line {
         }
     }
 
-    /// Writes `template` with its placeholders filled from `args` (see the module doc).
-    fn format(&mut self, template: &[u8], args: &[Arg]) -> &mut Self {
+    /// Writes `template` with its placeholders filled (see the module doc).
+    fn format(&mut self, template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
         let mut rest = template;
         loop {
             rest = match rest {
                 [b'%', kind, index, tail @ ..] => {
-                    match (kind, args.get(index.wrapping_sub(b'1') as usize)) {
-                        (b'd', Some(&Arg::Int(n))) => self.number(n),
-                        (b's', Some(&Arg::Int(n))) => self.signal(n),
-                        (b'e', Some(&Arg::Int(n))) => self.number(n).text(b" ").strerror(n),
-                        (b'E', Some(&Arg::Int(n))) => self.strerror(n),
-                        (_, Some(&Arg::Text(text))) => self.text(text),
-                        _ => self,
+                    let which = index.wrapping_sub(b'1') as usize;
+                    let text = texts.get(which).copied().unwrap_or_default();
+                    let n = numbers.get(which).copied().unwrap_or_default();
+                    match kind {
+                        b'd' => self.number(n),
+                        b's' => self.signal(n),
+                        b'e' => self.number(n).text(b" ").strerror(n),
+                        b'E' => self.strerror(n),
+                        _ => self.text(text),
                     };
                     tail
                 }
@@ -277,41 +231,24 @@ impl Drop for Line {
     }
 }
 
-/// glibc's text for the errors an init meets; others print as `Unknown error N`.
+/// glibc's text for the errors an init meets (`<errno>:<text>;`, one string rather than
+/// a table of pointers); others print as `Unknown error N`.
 fn strerror(code: i64) -> Option<&'static [u8]> {
-    const TEXTS: [(u8, &[u8]); 27] = [
-        (1, b"Operation not permitted"),
-        (2, b"No such file or directory"),
-        (3, b"No such process"),
-        (4, b"Interrupted system call"),
-        (5, b"Input/output error"),
-        (6, b"No such device or address"),
-        (7, b"Argument list too long"),
-        (8, b"Exec format error"),
-        (9, b"Bad file descriptor"),
-        (10, b"No child processes"),
-        (11, b"Resource temporarily unavailable"),
-        (12, b"Cannot allocate memory"),
-        (13, b"Permission denied"),
-        (14, b"Bad address"),
-        (16, b"Device or resource busy"),
-        (20, b"Not a directory"),
-        (21, b"Is a directory"),
-        (22, b"Invalid argument"),
-        (23, b"Too many open files in system"),
-        (24, b"Too many open files"),
-        (25, b"Inappropriate ioctl for device"),
-        (26, b"Text file busy"),
-        (36, b"File name too long"),
-        (38, b"Function not implemented"),
-        (40, b"Too many levels of symbolic links"),
-        (80, b"Accessing a corrupted shared library"),
-        (116, b"Stale file handle"),
-    ];
-    TEXTS
-        .iter()
-        .find(|(n, _)| *n as i64 == code)
-        .map(|(_, text)| *text)
+    const TEXTS: &[u8] =
+        b"1:Operation not permitted;2:No such file or directory;3:No such process;\
+4:Interrupted system call;5:Input/output error;6:No such device or address;\
+7:Argument list too long;8:Exec format error;9:Bad file descriptor;10:No child processes;\
+11:Resource temporarily unavailable;12:Cannot allocate memory;13:Permission denied;\
+14:Bad address;16:Device or resource busy;20:Not a directory;21:Is a directory;\
+22:Invalid argument;23:Too many open files in system;24:Too many open files;\
+25:Inappropriate ioctl for device;26:Text file busy;36:File name too long;\
+38:Function not implemented;40:Too many levels of symbolic links;\
+80:Accessing a corrupted shared library;116:Stale file handle;";
+    TEXTS.split(|&c| c == b';').find_map(|entry| {
+        let colon = entry.iter().position(|&c| c == b':')?;
+        let (number, text) = entry.split_at_checked(colon)?;
+        (signals::parse_decimal(number)? as i64 == code).then(|| text.get(1..).unwrap_or_default())
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -323,14 +260,25 @@ pub struct Log<'a> {
 }
 
 impl Log<'_> {
-    /// Prints `message` in the personality's style, if its level is shown.
-    pub fn emit(&self, message: &Message, args: &[Arg]) {
+    /// Prints `message` in the personality's style, if its level is shown, with two
+    /// numbers for `%d1`.. `%E2`.
+    pub fn emit(&self, message: Message, a: impl Into<Num>, b: impl Into<Num>) {
+        self.write(message, [b"", b""], [a.into().0, b.into().0]);
+    }
+
+    /// Prints `message` with a text for `%t1` and a number for `%d1`.. `%E1`.
+    pub fn emit_text(&self, message: Message, text: &[u8], a: impl Into<Num>) {
+        self.write(message, [text, b""], [a.into().0, 0]);
+    }
+
+    fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
         let tini = self.personality == Personality::Tini;
-        let (level, text) = if tini {
-            message.tini
-        } else {
-            message.dumb_init
+        let mut styles = message.split(|&c| c == 0);
+        let style = if tini { styles.nth(1) } else { styles.next() };
+        let Some([level, text @ ..]) = style else {
+            return;
         };
+        let level = level.wrapping_sub(b'0');
         if text.is_empty() || level > self.verbosity {
             return;
         }
@@ -341,79 +289,65 @@ impl Log<'_> {
         });
         match self.personality {
             Personality::Tini => {
-                const TAGS: [&[u8]; 5] = [b"FATAL", b"WARN ", b"INFO ", b"DEBUG", b"TRACE"];
+                const TAGS: &[u8] = b"FATALWARN INFO DEBUGTRACE";
                 let pid = rustix::process::getpid().as_raw_nonzero().get();
-                let tag = TAGS.get(level as usize).copied().unwrap_or_default();
-                line.format(b"[%t1 tini (%d2)] ", &[tag.into(), pid.into()]);
+                let tag = TAGS
+                    .get(level as usize * 5..)
+                    .and_then(|t| t.get(..5))
+                    .unwrap_or_default();
+                line.format(b"[%t1 tini (%d1)] ", [tag, b""], [pid.into(), 0]);
             }
             Personality::DumbInit => {
-                line.format(b"[%t1] ", &[self.name.into()]);
+                line.format(b"[%t1] ", [self.name, b""], [0, 0]);
             }
             Personality::Pause => {}
         }
-        line.format(text, args).text(b"\n");
+        line.format(text, texts, numbers).text(b"\n");
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
-        let name = cli::basename(argv0);
-        let mut out = Line::new(stderr());
-        let args = [argv0.into(), name.into(), TINI_VERSION.into()];
-        match (self.personality, stop) {
-            (Personality::Pause, _) => {
-                out.fd = stdout();
-                out.format(b"pause (crumb-init v%t1)\n", &[VERSION.into()]);
-            }
-            (Personality::Tini, Stop::Version) => {
-                out.fd = stdout();
-                out.format(b"%t3\n", &args);
-            }
-            (Personality::Tini, Stop::License) => {
-                out.fd = stdout();
-                out.text(LICENSE);
-            }
-            (Personality::Tini, Stop::BadValue(option, value)) => {
-                drop(out);
-                self.emit(&BAD_VALUE, &[(*option).into(), (*value).into()]);
-            }
-            (Personality::Tini, stop) => {
-                if let Stop::Getopt(error) = stop {
-                    getopt_error(&mut out, argv0, error);
-                }
-                if *stop == Stop::Help {
-                    out.fd = stdout();
-                }
-                out.format(TINI_USAGE, &args);
-            }
-            (_, Stop::Help) => {
-                out.format(DUMB_INIT_HELP, &args);
-            }
-            (_, Stop::Version | Stop::License) => {
-                out.text(DUMB_INIT_VERSION);
-            }
-            (_, Stop::NoCommand) => {
-                out.format(
-                    b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n",
-                    &args,
-                );
-            }
-            (_, Stop::Getopt(error)) => getopt_error(&mut out, argv0, error),
-            (_, Stop::BadRewrite) => {
-                out.text(
-                    b"Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
-This option can be specified multiple times.\nUse --help for full usage.\n",
-                );
-            }
-            (_, Stop::BadValue(option, value)) => {
-                out.format(
-                    b"%t1: invalid argument '%t2' for '%t3'\n",
-                    &[argv0.into(), (*value).into(), (*option).into()],
-                );
-            }
-            (_, Stop::PauseWithCommand) => {
-                out.format(b"%t1: option '--pause' runs no command\n", &args);
-            }
+        let tini = self.personality == Personality::Tini;
+        if let (true, Stop::BadValue(option, value)) = (tini, stop) {
+            return self.write(BAD_VALUE, [option, value], [0, 0]);
         }
+        let mut out = Line::new(stderr());
+        if let Stop::Getopt(error) = stop {
+            getopt_error(&mut out, argv0, error);
+        }
+        let (text, arg): (&[u8], &[u8]) = match (self.personality, stop) {
+            (Personality::Pause, Stop::Version) => (b"pause (crumb-init v%t2)\n", VERSION),
+            (_, Stop::Version) if tini => (b"%t2\n", TINI_VERSION),
+            (_, Stop::License) => (LICENSE, b""),
+            (_, _) if tini => (TINI_USAGE, cli::basename(argv0)),
+            (_, Stop::Help) => (DUMB_INIT_HELP, b""),
+            (_, Stop::Version) => (DUMB_INIT_VERSION, b""),
+            (_, Stop::NoCommand) => (
+                b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n",
+                b"",
+            ),
+            (_, Stop::BadRewrite) => (
+                b"Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
+This option can be specified multiple times.\nUse --help for full usage.\n",
+                b"",
+            ),
+            (_, Stop::BadValue(option, value)) => {
+                out.format(b"%t1: invalid argument '", [argv0, b""], [0, 0])
+                    .text(value)
+                    .text(b"' for '")
+                    .text(option);
+                out.text(b"'\n");
+                return;
+            }
+            (_, Stop::PauseWithCommand) => (b"%t1: option '--pause' runs no command\n", b""),
+            (_, Stop::Getopt(_)) => return,
+        };
+        // tini and pause print help, version and license on stdout.
+        let help_version_license = matches!(stop, Stop::Help | Stop::Version | Stop::License);
+        if help_version_license && self.personality != Personality::DumbInit {
+            out.fd = stdout();
+        }
+        out.format(text, [argv0, arg], [0, 0]);
     }
 }
 
@@ -434,11 +368,11 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
             (b"%t1: option '--%t2' is ambiguous; possibilities:", text)
         }
     };
-    out.format(template, &[argv0.into(), arg.into()]);
+    out.format(template, [argv0, arg], [0, 0]);
     if let GetoptError::Ambiguous(_, candidates) = error {
-        for (i, option) in LONG_OPTIONS.iter().enumerate() {
+        for (i, (name, _)) in cli::LONG_OPTIONS.iter().enumerate() {
             if candidates & (1 << i) != 0 {
-                out.format(b" '--%t1'", &[option.name.into()]);
+                out.text(b" '--").text(name).text(b"'");
             }
         }
     }
@@ -446,8 +380,9 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
 }
 
 const VERSION: &[u8] = env!("CARGO_PKG_VERSION").as_bytes();
+/// dockerd reads the part after ` - git.` as the init's commit for `docker info`.
 const TINI_VERSION: &[u8] = concat!(
-    "tini version 0.19.0 - crumb-init ",
+    "tini version 0.19.0 - git.crumb-init-",
     env!("CARGO_PKG_VERSION")
 )
 .as_bytes();
@@ -458,31 +393,34 @@ const DUMB_INIT_VERSION: &[u8] = concat!(
 )
 .as_bytes();
 
-const LICENSE: &[u8] = b"crumb-init is distributed under the MIT License.\n\
-Permission is hereby granted, free of charge, to any person obtaining a copy of this\n\
-software, to deal in it without restriction, provided the copyright notice and this\n\
-permission notice are included. THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY.\n";
+const LICENSE: &[u8] = b"crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
 
-/// %t1 argv[0], %t2 its basename, %t3 tini's version line.
-const TINI_USAGE: &[u8] = b"%t2 (%t3)\nUsage: %t2 [OPTIONS] PROGRAM -- [ARGS] | --version\n\n\
-Execute a program under the supervision of a valid init process (crumb-init)\n\n\
-Command line options:\n\n\
-  --version: Show version and exit.\n\
-  -h: Show this help message and exit.\n\
-  -s: Register as a process subreaper (always done when not PID 1).\n\
-  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".\n\
-  -v: Generate more verbose output. Repeat up to 3 times.\n\
-  -w: Print a warning when processes are getting reaped.\n\
-  -g: Send signals to the child's process group.\n\
-  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.\n\
-  -l: Show license and exit.\n\n\
-Environment variables:\n\n\
-  TINI_SUBREAPER: Register as a process subreaper (always done when not PID 1).\n\
-  TINI_VERBOSITY: Set the verbosity level (default: 1).\n\
-  TINI_KILL_PROCESS_GROUP: Send signals to the child's process group.\n\
-  CRUMB_GRACE_PERIOD: Seconds the other processes get to exit after the child.\n\n";
+/// %t2: the basename of argv[0].
+const TINI_USAGE: &[u8] = concat!(
+    "%t2 (tini version 0.19.0 - git.crumb-init-",
+    env!("CARGO_PKG_VERSION"),
+    ")
+Usage: %t2 [OPTIONS] PROGRAM -- [ARGS] | --version
 
-/// %t1 argv[0].
+Execute a program under the supervision of a valid init process (crumb-init)
+
+  --version  Show version and exit.
+  -h         Show this help message and exit.
+  -s         Register as a process subreaper (always done when not PID 1).
+  -p SIGNAL  Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
+  -v         Generate more verbose output. Repeat up to 3 times.
+  -w         Print a warning when processes are getting reaped.
+  -g         Send signals to the child's process group.
+  -e CODE    Remap exit code CODE (from 0 to 255) to 0.
+  -l         Show license and exit.
+
+Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
+CRUMB_GRACE_PERIOD=SECONDS.
+"
+)
+.as_bytes();
+
+/// %t1: argv[0].
 const DUMB_INIT_HELP: &[u8] = concat!(
     "crumb-init v",
     env!("CARGO_PKG_VERSION"),
@@ -502,19 +440,16 @@ Optional arguments:
    -v, --verbose        Print debugging information to stderr.
    -h, --help           Print this help message and exit.
    -V, --version        Print the current version and exit.
-
-crumb-init options (a signal is a number or a name: 15, TERM, SIGTERM):
-   --grace-period=SECONDS  When the child exits or a terminating signal is
-                        forwarded, give every other process SECONDS to exit,
-                        then SIGKILL the rest (env CRUMB_GRACE_PERIOD).
+   --grace-period=SECONDS  After the child exits or a terminating signal, give
+                        the rest SECONDS to exit, then SIGKILL them.
    --signal-all         As PID 1, forward signals to every process.
    --delay=SIG:SECONDS  Hold signal SIG for SECONDS before forwarding it.
-   --no-self-suspend    Do not stop after forwarding SIGTSTP/SIGTTIN/SIGTTOU.
+   --no-self-suspend    Do not stop after forwarding TSTP, TTIN or TTOU.
    --pdeathsig=SIG      Receive SIG when the parent process dies.
    --remap-exit=CODE    Exit 0 when the child exits with CODE.
-   --pause              Run no command; reap zombies until SIGINT or SIGTERM.
-
-Called as tini or docker-init it takes tini's options, as pause it pauses.
+   --pause              Run no command: reap until SIGINT or SIGTERM.
+Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
+DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
 Full help: man crumb-init
 "
 )
@@ -530,34 +465,51 @@ mod tests {
         unsafe { BorrowedFd::borrow_raw(999_999) }
     }
 
-    fn formatted(template: &[u8], args: &[Arg]) -> String {
+    fn formatted(template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> String {
         let mut line = Line::new(nowhere());
-        line.format(template, args);
+        line.format(template, texts, numbers);
         String::from_utf8(line.buffer.to_vec()).unwrap()
     }
 
     #[test]
     fn placeholders() {
-        assert_eq!(formatted(b"PID %d1.", &[42i32.into()]), "PID 42.");
+        assert_eq!(formatted(b"PID %d1.", [b"", b""], [42, 0]), "PID 42.");
         assert_eq!(
-            formatted(b"%t2 then %d1", &[7u8.into(), (&b"x"[..]).into()]),
-            "x then 7"
+            formatted(b"%t2 then %d2 %t1", [b"a", b"x"], [0, 7]),
+            "x then 7 a"
         );
         assert_eq!(
-            formatted(b"(errno=%e1)", &[Errno::NOTTY.into()]),
+            formatted(b"(errno=%e1)", [b"", b""], [25, 0]),
             "(errno=25 Inappropriate ioctl for device)"
         );
+        assert_eq!(formatted(b"%E1", [b"", b""], [200, 0]), "Unknown error 200");
         assert_eq!(
-            formatted(b"%E1", &[Errno::from_raw_os_error(200).into()]),
-            "Unknown error 200"
-        );
-        assert_eq!(
-            formatted(b"'%s1' '%s2'", &[15u8.into(), 40u8.into()]),
+            formatted(b"'%s1' '%s2'", [b"", b""], [15, 40]),
             "'SIGTERM' 'SIGRT40'"
         );
-        // A lone or unknown placeholder prints nothing for itself and stops safely.
-        assert_eq!(formatted(b"100%", &[]), "100%");
-        assert_eq!(formatted(b"a%d9b", &[]), "ab");
+        // A lone % is text; a placeholder index out of range reads as 0 (or empty).
+        assert_eq!(formatted(b"100%", [b"", b""], [0, 0]), "100%");
+        assert_eq!(formatted(b"a%d9b", [b"", b""], [1, 2]), "a0b");
+    }
+
+    #[test]
+    fn messages_have_both_styles() {
+        for message in [
+            CHILD_SPAWNED,
+            GOODBYE,
+            SETUP_FAILED,
+            PAUSE_SHUTDOWN,
+            NO_TTY,
+            EXEC_FAILED,
+        ] {
+            let styles: Vec<&[u8]> = message.split(|&c| c == 0).collect();
+            assert_eq!(styles.len(), 2);
+            assert!(
+                styles
+                    .iter()
+                    .all(|s| s.first().is_some_and(|l| (b'0'..=b'4').contains(l)))
+            );
+        }
     }
 
     #[test]

@@ -27,15 +27,15 @@ pub fn release_tty(log: &Log) -> SigSet {
     };
     match released {
         Err(errno) => {
-            log.emit(&log::TTY_DETACH_FAILED, &[errno.into()]);
+            log.emit(log::TTY_DETACH_FAILED, errno, ());
             0
         }
         Ok(()) if process::getsid(None) == Ok(process::getpid()) => {
-            log.emit(&log::TTY_DETACHED, &[]);
+            log.emit(log::TTY_DETACHED, (), ());
             signals::bit(signals::SIGHUP) | signals::bit(signals::SIGCONT)
         }
         Ok(()) => {
-            log.emit(&log::TTY_DETACHED_NOT_LEADER, &[]);
+            log.emit(log::TTY_DETACHED_NOT_LEADER, (), ());
             0
         }
     }
@@ -60,28 +60,19 @@ fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid,
     if let Err(code) = detach(config.session, log) {
         return code;
     }
-    let mut listen_pid = [0u8; 24];
+    let mut listen_pid = *b"LISTEN_PID=\0\0\0\0\0\0\0\0\0\0\0";
     pass_socket_activation(envp, parent, &mut listen_pid);
     if let Err(errno) = sys::set_signal_mask(0) {
-        log.emit(
-            &log::SETUP_FAILED,
-            &[(&b"unblock signals"[..]).into(), errno.into()],
-        );
+        log.emit_text(log::SETUP_FAILED, b"unblock signals", errno);
         return 1;
     }
+    let command = argv.get(config.command).copied();
     let errno = execvp(argv, config.command, envp);
-    let command = argv
-        .get(config.command)
-        .map(|c| c.as_ref())
-        .unwrap_or_default();
-    log.emit(&log::EXEC_FAILED, &[command.into(), errno.into()]);
-    exec_failure_code(config.personality, errno)
-}
-
-/// dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
-/// denied one, 1 otherwise.
-pub fn exec_failure_code(personality: Personality, errno: Errno) -> u8 {
-    match (personality, errno) {
+    let command = command.as_ref().map(AsRef::as_ref).unwrap_or_default();
+    log.emit_text(log::EXEC_FAILED, command, errno);
+    // dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
+    // denied one, 1 otherwise.
+    match (config.personality, errno) {
         (Personality::Tini, Errno::NOENT) => 127,
         (Personality::Tini, Errno::ACCESS) => 126,
         (Personality::Tini, _) => 1,
@@ -95,25 +86,25 @@ fn detach(session: Session, log: &Log) -> Result<(), u8> {
     match session {
         Session::New => {
             if let Err(errno) = process::setsid() {
-                log.emit(&log::SETSID_FAILED, &[errno.into()]);
+                log.emit(log::SETSID_FAILED, errno, ());
                 return Err(1);
             }
             if let Err(errno) = process::ioctl_tiocsctty(stdin) {
-                log.emit(&log::TTY_ATTACH_FAILED, &[errno.into()]);
+                log.emit(log::TTY_ATTACH_FAILED, errno, ());
             }
-            log.emit(&log::SETSID_DONE, &[]);
+            log.emit(log::SETSID_DONE, (), ());
         }
         Session::NewGroup => {
             if let Err(errno) = process::setpgid(None, None) {
-                log.emit(&log::SETPGID_FAILED, &[errno.into()]);
+                log.emit(log::SETPGID_FAILED, errno, ());
                 return Err(1);
             }
             // Signals are still blocked, so a background group may take the terminal.
             match rustix::termios::tcsetpgrp(stdin, process::getpid()) {
                 Ok(()) => {}
-                Err(Errno::NOTTY | Errno::NXIO) => log.emit(&log::NO_TTY, &[]),
+                Err(Errno::NOTTY | Errno::NXIO) => log.emit(log::NO_TTY, (), ()),
                 Err(errno) => {
-                    log.emit(&log::TCSETPGRP_FAILED, &[errno.into()]);
+                    log.emit(log::TCSETPGRP_FAILED, errno, ());
                     return Err(1);
                 }
             }
@@ -125,36 +116,27 @@ fn detach(session: Session, log: &Log) -> Result<(), u8> {
 
 /// Socket activation through an engine: when LISTEN_PID names the init, the sockets are
 /// meant for the service, so the child gets its own PID there (as catatonit does).
-fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 24]) {
+/// `buffer` holds `LISTEN_PID=` and room for the digits and a NUL.
+fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22]) {
     const NAME: &[u8] = b"LISTEN_PID=";
-    let Some(entry) = envp.iter_mut().find(|e| e.as_ref().starts_with(NAME)) else {
-        return;
-    };
-    let value = entry
-        .as_ref()
-        .get(NAME.len()..)
-        .and_then(signals::parse_decimal);
-    if value != Some(parent.as_raw_nonzero().get() as u32) {
-        return;
-    }
-    let mut digits = process::getpid().as_raw_nonzero().get() as u32;
-    let mut at = buffer.len() - 1; // the last byte stays NUL
-    loop {
-        at -= 1;
-        if let Some(slot) = buffer.get_mut(at) {
-            *slot = b'0' + (digits % 10) as u8;
-        }
-        digits /= 10;
-        if digits == 0 || at <= NAME.len() {
-            break;
+    for entry in envp.iter_mut() {
+        let value = entry
+            .as_ref()
+            .strip_prefix(NAME)
+            .and_then(signals::parse_decimal);
+        if value == Some(parent.as_raw_nonzero().get() as u32) {
+            let pid = process::getpid().as_raw_nonzero().get() as u32;
+            let mut digits = [0u8; 10];
+            let digits = log::decimal(pid.into(), &mut digits);
+            for (slot, &digit) in buffer.iter_mut().skip(NAME.len()).zip(digits) {
+                *slot = digit;
+            }
+            // SAFETY: the buffer was all NULs after `LISTEN_PID=` and at most 10 digits
+            // were written to its last 11 bytes: it stays NUL-terminated. It lives on the
+            // child's stack until exec.
+            *entry = unsafe { CArg::new(buffer.as_ptr()) };
         }
     }
-    let start = at - NAME.len();
-    if let Some(name) = buffer.get_mut(start..at) {
-        name.copy_from_slice(NAME);
-    }
-    // SAFETY: the buffer is NUL-terminated and lives on the child's stack until exec.
-    *entry = unsafe { CArg::new(buffer[start..].as_ptr()) };
 }
 
 /// execvp(): a name with a `/` is run as it is, any other is looked up in PATH (glibc's
@@ -168,7 +150,10 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     if name.is_empty() {
         return Errno::NOENT;
     }
-    if name.contains(&b'/') {
+    // A plain loop: `contains` would pull in core's much larger memchr.
+    #[allow(clippy::manual_contains)]
+    let has_slash = name.iter().any(|&c| c == b'/');
+    if has_slash {
         return exec(file, argv, command, envp);
     }
     if name.len() > NAME_MAX {
@@ -177,18 +162,23 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     let search = cli::getenv(envp, b"PATH").unwrap_or(DEFAULT_PATH);
     let mut denied = false;
     let mut last = Errno::NOENT;
+    let mut path = [0u8; PATH_MAX + NAME_MAX + 2];
     for dir in search.split(|&c| c == b':') {
-        let mut path = heapless::Vec::<u8, { PATH_MAX + NAME_MAX + 2 }>::new();
+        // `dir/name` or, for an empty entry (the working directory), `name`; then a NUL.
         let slash: &[u8] = if dir.is_empty() { b"" } else { b"/" };
-        let joined = [dir, slash, name, b"\0"]
-            .iter()
-            .all(|part| path.extend_from_slice(part).is_ok());
-        if !joined {
+        let mut at = 0;
+        for part in [dir, slash, name, b"\0"] {
+            let Some(room) = path.get_mut(at..at + part.len()) else {
+                break;
+            };
+            room.copy_from_slice(part);
+            at += part.len();
+        }
+        if path.get(at.wrapping_sub(1)) != Some(&0) {
             continue; // longer than any path can be
         }
-        // SAFETY: `path` ends with the NUL pushed above and outlives the call.
-        let candidate = unsafe { CArg::new(path.as_ptr()) };
-        last = exec(candidate, argv, command, envp);
+        // SAFETY: `path` holds a NUL-terminated string and outlives the call.
+        last = exec(unsafe { CArg::new(path.as_ptr()) }, argv, command, envp);
         match last {
             Errno::ACCESS => denied = true,
             Errno::NOENT | Errno::STALE | Errno::NOTDIR | Errno::NODEV | Errno::TIMEDOUT => {}
@@ -199,7 +189,8 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
 }
 
 /// execve(path, argv[command..]); for ENOEXEC, `/bin/sh path args...` like glibc, in the
-/// argv slot before the command. If the shell cannot run either, ENOEXEC is the answer.
+/// argv slot before the command (argv[0] at worst). If the shell cannot run either,
+/// ENOEXEC is the answer.
 fn exec(path: CArg, argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     const SHELL: CArg = CArg::from_static(b"/bin/sh\0");
     let Some(args) = argv.get(command..) else {
@@ -208,23 +199,14 @@ fn exec(path: CArg, argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     // SAFETY: the kernel's argv and envp arrays end with a NULL right after the slices
     // (see `crate::run`), so both are NULL-terminated arrays of C strings.
     let errno = unsafe { sys::execve(path.as_ptr(), args.as_ptr().cast(), envp.as_ptr().cast()) };
-    if errno != Errno::NOEXEC {
-        return errno;
-    }
-    let Some(script) = command.checked_sub(1).and_then(|slot| argv.get_mut(slot..)) else {
-        return errno;
-    };
-    let saved = [script.first().copied(), script.get(1).copied()];
-    if let [shell, file, ..] = script {
+    if errno == Errno::NOEXEC
+        && let Some(script) = argv.get_mut(command.wrapping_sub(1)..)
+        && let [shell, file, ..] = script
+    {
         *shell = SHELL;
         *file = path;
         // SAFETY: as above; the two replaced entries are NUL-terminated strings.
         unsafe { sys::execve(SHELL.as_ptr(), script.as_ptr().cast(), envp.as_ptr().cast()) };
     }
-    for (slot, value) in script.iter_mut().zip(saved) {
-        if let Some(value) = value {
-            *slot = value;
-        }
-    }
-    Errno::NOEXEC
+    errno
 }

@@ -34,13 +34,9 @@ fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
         .trim()
 }
 
-/// The child's signal masks, as a shell (which changes neither) sees them, then its fds.
-fn show_masks_and_fds() -> String {
-    format!(
-        "grep -E '^Sig(Blk|Ign)' /proc/$$/status; exec {} status",
-        testkit_str()
-    )
-}
+/// The child reads its own masks: `grep` runs directly as crumb-init's child (a shell
+/// would clear the blocked mask for the programs it starts, and hide a leak).
+const SHOW_MASKS: [&str; 3] = ["grep", "-E", "^Sig(Blk|Ign)|^Name"];
 
 /// Starts the init with exactly fds 0, 1, 2 and 7 (non-close-on-exec, /dev/null).
 fn only_fds_0_1_2_and_7(command: &mut Command) {
@@ -56,14 +52,24 @@ fn only_fds_0_1_2_and_7(command: &mut Command) {
     }
 }
 
-fn shell_view(
+enum Show {
+    Masks,
+    Fds,
+}
+
+/// What the child of crumb-init (started with `options`) reports about itself.
+fn child_view(
+    show: Show,
     namespace: bool,
     options: &[&str],
     prepare: impl FnOnce(&mut Command),
 ) -> Vec<String> {
+    let testkit = testkit_str();
     let mut args: Vec<&str> = options.to_vec();
-    let script = show_masks_and_fds();
-    args.extend(["sh", "-c", &script]);
+    match show {
+        Show::Masks => args.extend(SHOW_MASKS.iter().chain(&["/proc/self/status"])),
+        Show::Fds => args.extend([testkit.as_str(), "status"]),
+    }
     let mut command = if namespace {
         in_namespace(bin(), &args)
     } else {
@@ -82,7 +88,7 @@ fn the_child_starts_with_no_blocked_or_ignored_signal() {
         for options in [vec![], vec!["-c"]] {
             // The init itself is started with signals ignored and blocked, as a shell's
             // background job or a careless supervisor would start it.
-            let lines = shell_view(namespace, &options, |command| {
+            let lines = child_view(Show::Masks, namespace, &options, |command| {
                 // SAFETY: only async-signal-safe calls between fork and exec.
                 unsafe {
                     command.pre_exec(|| {
@@ -125,7 +131,7 @@ fn the_child_gets_only_the_descriptors_the_init_was_given() {
             vec!["-c"],
             vec!["--grace-period=5", "--delay=HUP:1"],
         ] {
-            let lines = shell_view(namespace, &options, |_| {});
+            let lines = child_view(Show::Fds, namespace, &options, |_| {});
             assert_eq!(
                 field(&lines, "fds:"),
                 "[0, 1, 2, 7]",
