@@ -169,6 +169,7 @@ impl Stop<'_> {
 }
 
 const VALUE: u8 = 0x80;
+const REWRITE: u8 = b'r' | VALUE;
 const GRACE: u8 = 1 | VALUE;
 const SIGNAL_ALL: u8 = 2;
 const DELAY: u8 = 3 | VALUE;
@@ -184,7 +185,7 @@ const PAUSE: u8 = 7;
 pub const LONG_OPTIONS: [(&[u8], u8); 12] = [
     (b"help", b'h'),
     (b"single-child", b'c'),
-    (b"rewrite", b'r' | VALUE),
+    (b"rewrite", REWRITE),
     (b"verbose", b'v'),
     (b"version", b'V'),
     (b"grace-period", GRACE),
@@ -232,8 +233,7 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
 
     fn next_option(&mut self) -> Option<Result<(u8, &'a [u8]), Stop<'a>>> {
         if self.letters.is_empty() {
-            let word = self.argv.get(self.index)?.as_ref();
-            match word {
+            match self.argv.get(self.index)?.as_ref() {
                 [b'-', b'-', text @ ..] if self.long || text.is_empty() => {
                     self.index += 1;
                     return (!text.is_empty()).then(|| self.long_option(text));
@@ -249,8 +249,9 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
             return None;
         };
         self.letters = rest;
+        let error = |e: fn(u8) -> GetoptError<'a>| Err(Stop::Getopt(e(*c)));
         let Some(id) = short_option(self.short, *c) else {
-            return Some(Err(Stop::Getopt(GetoptError::Invalid(*c))));
+            return Some(error(GetoptError::Invalid));
         };
         if id & VALUE == 0 {
             return Some(Ok((id, b"")));
@@ -261,21 +262,15 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         } else {
             Some(rest)
         };
-        Some(
-            value
-                .map(|v| (id, v))
-                .ok_or(Stop::Getopt(GetoptError::ShortNeedsArgument(*c))),
-        )
+        Some(value.map_or_else(|| error(GetoptError::ShortNeedsArgument), |v| Ok((id, v))))
     }
 
     /// `--name`, `--name=value` or `--name value`, by unique abbreviation (a whole name
     /// is one too: no name here is the beginning of another).
     fn long_option(&mut self, text: &'a [u8]) -> Result<(u8, &'a [u8]), Stop<'a>> {
-        let eq = text.iter().position(|&c| c == b'=');
-        let (name, value) = match eq.and_then(|eq| text.split_at_checked(eq)) {
-            Some((name, value)) => (name, value.get(1..)),
-            None => (text, None),
-        };
+        let mut parts = text.splitn(2, |&c| c == b'=');
+        let name = parts.next().unwrap_or_default();
+        let value = parts.next();
         let mut found = 0u32;
         for (i, (option, _)) in LONG_OPTIONS.iter().enumerate() {
             if found != 0 && i == DUMB_INIT_LONG_OPTIONS {
@@ -285,21 +280,20 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         }
         let error = |e| Err(Stop::Getopt(e));
         let option = match found.count_ones() {
-            1 => LONG_OPTIONS.get(found.trailing_zeros() as usize).copied(),
+            1 => LONG_OPTIONS.get(found.trailing_zeros() as usize),
             0 => None,
             _ => return error(GetoptError::Ambiguous(text, found)),
         };
-        let Some((name, id)) = option else {
+        let Some(&(name, id)) = option else {
             return error(GetoptError::Unrecognized(text));
         };
         match (id & VALUE != 0, value) {
             (false, Some(_)) => error(GetoptError::LongTakesNoArgument(name)),
             (false, None) => Ok((id, b"")),
             (true, Some(value)) => Ok((id, value)),
-            (true, None) => match self.next_word() {
-                Some(value) => Ok((id, value)),
-                None => error(GetoptError::LongNeedsArgument(name)),
-            },
+            (true, None) => self
+                .next_word()
+                .map_or(error(GetoptError::LongNeedsArgument(name)), |v| Ok((id, v))),
         }
     }
 }
@@ -316,48 +310,43 @@ pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Conf
     let personality = Personality::from_argv0(argv.first().map(AsRef::as_ref).unwrap_or_default());
     let mut config = Config::new(personality);
     let tini = personality == Personality::Tini;
-    if personality == Personality::Pause {
-        // pause ignores its arguments but `-v` (any case), which prints its version.
-        if argv
-            .iter()
-            .skip(1)
-            .any(|a| a.as_ref().eq_ignore_ascii_case(b"-v"))
-        {
-            return Err(Stop::Version);
+    // The words that may hold options: tini's are permuted to the front first.
+    let mut options_end = argv.len();
+    match personality {
+        Personality::Pause => {
+            // pause ignores its arguments but `-v` (any case), which prints its version.
+            if argv
+                .iter()
+                .skip(1)
+                .any(|a| a.as_ref().eq_ignore_ascii_case(b"-v"))
+            {
+                return Err(Stop::Version);
+            }
+            config.pause = true;
+            config.verbosity = INFO;
+            options_end = 0;
         }
-        config.pause = true;
-        config.command = argv.len();
-        config.verbosity = INFO;
-    } else if tini {
-        // tini handles `--version` only as the sole argument.
-        if let [_, only] = argv
-            && only.as_ref() == b"--version"
-        {
-            return Err(Stop::Version);
+        Personality::Tini => {
+            // tini handles `--version` only as the sole argument.
+            if let [_, only] = argv
+                && only.as_ref() == b"--version"
+            {
+                return Err(Stop::Version);
+            }
+            options_end = permute(argv, TINI_SHORT);
+            config.session = Session::NewGroup;
+            config.signal_group = false;
+            config.self_suspend = false;
+            config.term_on_exit = false;
+            // tini forwards neither the synchronous signals nor TTIN/TTOU.
+            for signal in [4, 5, 6, 7, 8, 11, 31, SIGTTIN, SIGTTOU] {
+                config.rewrite.set(signal, 0);
+            }
         }
-        config.command = permute(argv, TINI_SHORT);
-        config.session = Session::NewGroup;
-        config.signal_group = false;
-        config.self_suspend = false;
-        config.term_on_exit = false;
-        // tini forwards neither the synchronous signals nor TTIN/TTOU.
-        for signal in [4, 5, 6, 7, 8, 11, 31, SIGTTIN, SIGTTOU] {
-            config.rewrite.set(signal, 0);
-        }
+        Personality::DumbInit => {}
     }
-    if personality != Personality::Pause {
-        parse_options(&mut config, argv)?;
-    }
-    apply_environment(&mut config, env)?;
-    Ok(config)
-}
-
-fn parse_options<'a, A: AsRef<[u8]>>(config: &mut Config, argv: &'a [A]) -> Result<(), Stop<'a>> {
-    let tini = config.personality == Personality::Tini;
-    // tini's options were permuted to the front: they end where the program begins.
-    let end = if tini { config.command } else { argv.len() };
     let mut options = Getopt {
-        argv: argv.get(..end).unwrap_or_default(),
+        argv: argv.get(..options_end).unwrap_or_default(),
         short: if tini { TINI_SHORT } else { DUMB_INIT_SHORT },
         long: !tini,
         index: 1,
@@ -365,110 +354,116 @@ fn parse_options<'a, A: AsRef<[u8]>>(config: &mut Config, argv: &'a [A]) -> Resu
     };
     while let Some(option) = options.next_option() {
         let (id, value) = option?;
-        let bad_value = |name| Stop::BadValue(name, value);
-        match (tini, id) {
-            (_, b'h') => return Err(Stop::Help),
-            (false, b'V') => return Err(Stop::Version),
-            (true, b'l') => return Err(Stop::License),
-            (false, b'v') => config.verbosity = DEBUG,
-            (true, b'v') => config.verbosity = config.verbosity.saturating_add(1),
-            (_, b'c') => config.session = Session::Inherit,
-            (_, b'w') => config.warn_on_reap = true,
-            (_, b'g') => config.signal_group = true,
-            (_, b's') => {} // crumb-init is a subreaper whenever it is not PID 1.
-            (_, GRACE) => {
-                config.grace_seconds =
-                    number(value, u32::MAX).ok_or(bad_value(b"--grace-period"))?
-            }
-            (_, SIGNAL_ALL) => config.signal_all = true,
-            (_, DELAY) => add_delay(config, value).ok_or(bad_value(b"--delay"))?,
-            (_, NO_SELF_SUSPEND) => config.self_suspend = false,
-            (_, PDEATHSIG) => {
-                config.pdeathsig = signals::parse(value).ok_or(bad_value(if tini {
-                    b"-p"
-                } else {
-                    b"--pdeathsig"
-                }))?
-            }
-            (_, REMAP_EXIT) => {
-                let code = number(value, 255).ok_or(bad_value(if tini {
-                    b"-e"
-                } else {
-                    b"--remap-exit"
-                }))?;
-                config.remap_exit.insert(code as u8);
-            }
-            (_, PAUSE) => config.pause = true,
-            _ => {
+        let number = signals::parse_decimal(value);
+        match id {
+            b'h' => return Err(Stop::Help),
+            b'V' => return Err(Stop::Version),
+            b'l' => return Err(Stop::License),
+            b'v' if tini => config.verbosity = config.verbosity.saturating_add(1),
+            b'v' => config.verbosity = DEBUG,
+            b'c' => config.session = Session::Inherit,
+            b'w' => config.warn_on_reap = true,
+            b'g' => config.signal_group = true,
+            SIGNAL_ALL => config.signal_all = true,
+            NO_SELF_SUSPEND => config.self_suspend = false,
+            PAUSE => config.pause = true,
+            REWRITE => {
                 let (from, to) = signals::parse_rewrite(value).ok_or(Stop::BadRewrite)?;
                 config.rewrite.set(from, to);
             }
+            // The options with a value, checked below: -s has none and does nothing, as
+            // crumb-init is a subreaper whenever it is not PID 1.
+            _ => {
+                let valid = match id {
+                    GRACE => number.map(|n| config.grace_seconds = n),
+                    DELAY => add_delay(&mut config, value),
+                    PDEATHSIG => signals::parse(value).map(|s| config.pdeathsig = s),
+                    REMAP_EXIT => number
+                        .filter(|&n| n <= 255)
+                        .map(|n| config.remap_exit.insert(n as u8)),
+                    _ => Some(()),
+                };
+                if valid.is_none() {
+                    let name: &[u8] = match id {
+                        PDEATHSIG if tini => b"-p",
+                        REMAP_EXIT if tini => b"-e",
+                        GRACE => b"--grace-period",
+                        DELAY => b"--delay",
+                        PDEATHSIG => b"--pdeathsig",
+                        _ => b"--remap-exit",
+                    };
+                    return Err(Stop::BadValue(name, value));
+                }
+            }
         }
     }
-    config.command = if tini { end } else { options.index };
-    match (config.pause, config.command < argv.len()) {
-        (false, false) => Err(Stop::NoCommand),
-        (true, true) => Err(Stop::PauseWithCommand),
-        _ => Ok(()),
+    config.command = if tini { options_end } else { options.index };
+    if personality == Personality::Pause {
+        config.command = argv.len();
+    } else if config.command < argv.len() {
+        if config.pause {
+            return Err(Stop::PauseWithCommand);
+        }
+    } else if !config.pause {
+        return Err(Stop::NoCommand);
     }
+    apply_environment(&mut config, env)?;
+    Ok(config)
 }
 
 fn apply_environment<'a, A: AsRef<[u8]>>(
     config: &mut Config,
     env: &'a [A],
 ) -> Result<(), Stop<'a>> {
-    if config.personality == Personality::DumbInit {
-        if getenv(env, b"DUMB_INIT_DEBUG") == Some(b"1") {
-            config.verbosity = DEBUG;
-            config.debug_from_env = true;
-        }
-        if getenv(env, b"DUMB_INIT_SETSID") == Some(b"0") {
-            config.session = Session::Inherit;
-            config.setsid_off_from_env = true;
-        }
-        if config.session == Session::New {
-            // A process in an orphaned process group ignores these three by default.
-            for signal in [SIGTSTP, SIGTTOU, SIGTTIN] {
-                config.rewrite.set_unless_given(signal, signals::SIGSTOP);
+    match config.personality {
+        Personality::DumbInit => {
+            if getenv(env, b"DUMB_INIT_DEBUG") == Some(b"1") {
+                config.verbosity = DEBUG;
+                config.debug_from_env = true;
             }
-        } else {
-            config.signal_group = false;
+            if getenv(env, b"DUMB_INIT_SETSID") == Some(b"0") {
+                config.session = Session::Inherit;
+                config.setsid_off_from_env = true;
+            }
+            if config.session == Session::New {
+                // A process in an orphaned process group ignores these three by default.
+                for signal in [SIGTSTP, SIGTTOU, SIGTTIN] {
+                    config.rewrite.set_unless_given(signal, signals::SIGSTOP);
+                }
+            } else {
+                config.signal_group = false;
+            }
         }
-    }
-    if config.personality == Personality::Tini {
-        // tini: mere presence counts; TINI_VERBOSITY is read with atoi().
-        if getenv(env, b"TINI_KILL_PROCESS_GROUP").is_some() {
-            config.signal_group = true;
+        Personality::Tini => {
+            // tini: mere presence counts; TINI_VERBOSITY is read with atoi().
+            if getenv(env, b"TINI_KILL_PROCESS_GROUP").is_some() {
+                config.signal_group = true;
+            }
+            if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
+                let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
+                let level = value
+                    .get(..digits)
+                    .and_then(signals::parse_decimal)
+                    .unwrap_or(0);
+                config.verbosity = level.min(u8::MAX as u32) as u8;
+            }
         }
-        if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
-            let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-            let level = value
-                .get(..digits)
-                .and_then(signals::parse_decimal)
-                .unwrap_or(0);
-            config.verbosity = level.min(u8::MAX as u32) as u8;
-        }
+        Personality::Pause => {}
     }
     if config.grace_seconds == 0
         && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD")
     {
-        config.grace_seconds =
-            number(value, u32::MAX).ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
+        let seconds = signals::parse_decimal(value);
+        config.grace_seconds = seconds.ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
     }
     Ok(())
 }
 
-/// A decimal number up to `max`.
-fn number(value: &[u8], max: u32) -> Option<u32> {
-    signals::parse_decimal(value).filter(|&n| n <= max)
-}
-
 /// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
 fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
-    let colon = value.iter().position(|&c| c == b':')?;
-    let (signal, seconds) = value.split_at_checked(colon)?;
-    let signal = signals::parse(signal)?;
-    let seconds = signals::parse_decimal(seconds.get(1..)?)?;
+    let mut parts = value.splitn(2, |&c| c == b':');
+    let signal = signals::parse(parts.next()?)?;
+    let seconds = signals::parse_decimal(parts.next()?)?;
     config.delays.retain(|d| d.signal != signal);
     if seconds > 0 {
         config.delays.push(Delay { signal, seconds }).ok()?;
@@ -486,14 +481,13 @@ fn permute<A: AsRef<[u8]>>(argv: &mut [A], short: &[u8]) -> usize {
     while let Some(word) = argv.get(index).map(AsRef::as_ref) {
         let ends_options = word == b"--";
         let span = match word {
-            b"--" => 1,
-            [b'-', letters @ ..] if !letters.is_empty() => {
+            [b'-', letters @ ..] if !letters.is_empty() && !ends_options => {
                 // The option word, and the next one if its last letter wants a value.
-                let value_at = letters
-                    .iter()
-                    .position(|&c| short_option(short, c).is_some_and(|id| id & VALUE != 0));
+                let wants = |c: &u8| short_option(short, *c).is_some_and(|id| id & VALUE != 0);
+                let value_at = letters.iter().position(wants);
                 1 + usize::from(value_at == Some(letters.len() - 1) && index + 1 < argv.len())
             }
+            b"--" => 1,
             _ => {
                 index += 1;
                 continue;
