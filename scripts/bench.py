@@ -654,7 +654,8 @@ METHOD = """\
 
 Every init runs as PID 1 of a new PID namespace (`unshare --pid --fork --kill-child`,
 with `--mount-proc` where the child reads /proc), with the same child, the same environment
-(`PATH` and `LC_ALL=C` only) and stdin from /dev/null; each is called the way its
+(`PATH` and `LC_ALL=C` only), default signal dispositions and stdin from /dev/null; each
+is called the way its
 documentation says (`INIT -- COMMAND`; `crumb-init --pause`, `catatonit -P`). Every timed
 figure is measured in {rounds} rounds; in each round the inits take turns in a rotated
 order, so drift on this noisy 2-core machine spreads over all of them. A measurement
@@ -813,6 +814,15 @@ def main():
         if not path.exists():
             sys.exit(f"bench.py: {path} is missing: run scripts/bench, which builds it")
 
+    # Every init starts with default signal dispositions, as a container runtime gives them:
+    # a shell that ran this in the background (`&`, nohup) left SIGINT/SIGQUIT/SIGHUP
+    # ignored, and an init that resets inherited SIG_IGN would pay for it here.
+    for number in range(1, signal.NSIG):
+        try:
+            if number != signal.SIGPIPE and signal.getsignal(number) == signal.SIG_IGN:
+                signal.signal(number, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
     # Other work on a shared machine disturbs the measurements less at the highest priority;
     # every init and child inherits it alike.
     os.nice(-20)
