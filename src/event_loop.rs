@@ -10,6 +10,7 @@ use crate::log::{self, Log};
 use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
 use crate::status::ChildEnd;
 use crate::sys;
+use core::mem::ManuallyDrop;
 use core::ops::ControlFlow;
 use rustix::event::epoll;
 use rustix::fd::OwnedFd;
@@ -28,18 +29,19 @@ const SIGINFO_SIZE: usize = 128;
 /// Records read per read(2).
 const SIGINFO_BATCH: usize = 16;
 
-/// What could not be set up (for "Unable to ..."), and why.
-pub type SetupError = (&'static [u8], Errno);
+/// A descriptor the init opens once and keeps until it exits: nothing closes it (the
+/// kernel does, at exit_group), so there is no drop code for it anywhere.
+type Fd = ManuallyDrop<OwnedFd>;
 
 pub struct EventLoop<'a> {
     config: &'a Config,
     log: &'a Log<'a>,
     pid1: bool,
-    epoll: OwnedFd,
-    signals: OwnedFd,
-    grace_timer: Option<OwnedFd>,
+    epoll: Fd,
+    signals: Fd,
+    grace_timer: Option<Fd>,
     /// One per `config.delays` entry, in the same order.
-    delay_timers: heapless::Vec<OwnedFd, MAX_DELAYS>,
+    delay_timers: heapless::Vec<Fd, MAX_DELAYS>,
     /// The main child while it runs.
     child: Option<Pid>,
     /// The main child's process group, which outlives it, when it has one of its own.
@@ -55,15 +57,18 @@ pub struct EventLoop<'a> {
     killing: bool,
     /// A terminating signal has been forwarded: the main child's end sends no other.
     terminated: bool,
-    /// Where signalfd_siginfo records are read to; kept here so that it is zeroed once.
-    siginfo: [u8; SIGINFO_BATCH * SIGINFO_SIZE],
 }
 
 impl<'a> EventLoop<'a> {
-    /// Blocks every signal and sets up the descriptors, before any child exists.
-    /// On failure: what could not be done, and why.
-    pub fn new(config: &'a Config, log: &'a Log<'a>) -> Result<Self, SetupError> {
-        sys::set_signal_mask(!0).map_err(|e| (&b"block signals"[..], e))?;
+    /// Blocks every signal and sets up the descriptors, before any child exists. A
+    /// failure ends the program ("Unable to ...", exit 1).
+    pub fn new(config: &'a Config, log: &'a Log<'a>) -> Self {
+        let setup = |what: &[u8], result: Result<(), Errno>| {
+            if let Err(errno) = result {
+                log.fatal(what, errno);
+            }
+        };
+        setup(b"block signals", sys::set_signal_mask(!0));
         // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
         // would make the kernel reap children before the init sees their status.
         let ignored = inherited_ignored_signals();
@@ -76,36 +81,45 @@ impl<'a> EventLoop<'a> {
         let pid1 = process::getpid().is_init();
         if !pid1 {
             // Orphans of the child come to the init, not to whoever is above it.
-            process::set_child_subreaper(Some(process::getpid()))
-                .map_err(|e| (&b"become a subreaper"[..], e))?;
+            let subreaper = process::set_child_subreaper(Some(process::getpid()));
+            setup(b"become a subreaper", subreaper);
         }
         if config.pdeathsig != 0 {
             // SAFETY: the parser only accepts signal numbers 1..=64.
             let signal = unsafe { Signal::from_raw_unchecked(config.pdeathsig as i32) };
-            process::set_parent_process_death_signal(Some(signal))
-                .map_err(|e| (&b"set the parent death signal"[..], e))?;
+            let pdeathsig = process::set_parent_process_death_signal(Some(signal));
+            setup(b"set the parent death signal", pdeathsig);
         }
-        let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)
-            .map_err(|e| (&b"create an epoll instance"[..], e))?;
-        let signals = sys::signalfd(!0).map_err(|e| (&b"create a signalfd"[..], e))?;
-        watch(&epoll, &signals, SIGNALS)?;
-        let new_timer = |token| -> Result<OwnedFd, SetupError> {
+        let opened = |what: &[u8], result: Result<OwnedFd, Errno>| match result {
+            Ok(fd) => ManuallyDrop::new(fd),
+            Err(errno) => log.fatal(what, errno),
+        };
+        let epoll = opened(
+            b"create an epoll instance",
+            epoll::create(epoll::CreateFlags::CLOEXEC),
+        );
+        let watch = |fd: &Fd, token: u64| {
+            let data = epoll::EventData::new_u64(token);
+            let added = epoll::add(&*epoll, &**fd, data, epoll::EventFlags::IN);
+            setup(b"watch events", added);
+        };
+        let signals = opened(b"create a signalfd", sys::signalfd(!0));
+        watch(&signals, SIGNALS);
+        let new_timer = |token| {
             let flags = TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK;
-            let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags)
-                .map_err(|e| (&b"create a timer"[..], e))?;
-            watch(&epoll, &timer, token)?;
-            Ok(timer)
+            let timer = opened(
+                b"create a timer",
+                rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags),
+            );
+            watch(&timer, token);
+            timer
         };
-        let grace_timer = if config.grace_seconds > 0 {
-            Some(new_timer(GRACE)?)
-        } else {
-            None
-        };
+        let grace_timer = (config.grace_seconds > 0).then(|| new_timer(GRACE));
         let mut delay_timers = heapless::Vec::new();
         for token in (FIRST_DELAY..).take(config.delays.len()) {
-            let _ = delay_timers.push(new_timer(token)?);
+            let _ = delay_timers.push(new_timer(token));
         }
-        Ok(Self {
+        Self {
             config,
             log,
             pid1,
@@ -121,8 +135,7 @@ impl<'a> EventLoop<'a> {
             grace_running: false,
             killing: false,
             terminated: false,
-            siginfo: [0; SIGINFO_BATCH * SIGINFO_SIZE],
-        })
+        }
     }
 
     /// Starts supervising the main child.
@@ -140,14 +153,10 @@ impl<'a> EventLoop<'a> {
         };
         let mut events = [none; 4];
         loop {
-            let ready = match epoll::wait(&self.epoll, &mut events, None) {
+            let ready = match epoll::wait(&*self.epoll, &mut events, None) {
                 Ok(count) => events.get(..count).unwrap_or_default(),
                 Err(Errno::INTR) => continue,
-                Err(errno) => {
-                    self.log
-                        .emit_text(log::SETUP_FAILED, b"wait for events", errno);
-                    return 1;
-                }
+                Err(errno) => self.log.fatal(b"wait for events", errno),
             };
             for event in ready.iter() {
                 let token = { event.data }.u64();
@@ -164,25 +173,23 @@ impl<'a> EventLoop<'a> {
     }
 
     fn read_signals(&mut self) -> ControlFlow<u8> {
+        let mut buffer = [0u8; SIGINFO_BATCH * SIGINFO_SIZE];
         loop {
-            let read = match io::read(&self.signals, &mut self.siginfo) {
+            let read = match io::read(&*self.signals, &mut buffer) {
                 Ok(read) => read,
                 Err(Errno::INTR) => continue,
                 Err(_) => return ControlFlow::Continue(()), // drained (EAGAIN)
             };
-            let mut batch = [0u8; SIGINFO_BATCH];
-            let infos = self
-                .siginfo
+            let full = read == buffer.len();
+            for info in buffer
                 .get(..read)
                 .unwrap_or_default()
-                .chunks_exact(SIGINFO_SIZE);
-            for (signal, info) in batch.iter_mut().zip(infos) {
-                *signal = info.first_chunk().map_or(0, |b| u32::from_ne_bytes(*b)) as u8;
+                .chunks_exact(SIGINFO_SIZE)
+            {
+                let signal = info.first_chunk().map_or(0, |b| u32::from_ne_bytes(*b));
+                self.on_signal(signal as u8)?;
             }
-            for &signal in batch.iter().take_while(|&&s| s != 0) {
-                self.on_signal(signal)?;
-            }
-            if read < self.siginfo.len() {
+            if !full {
                 return ControlFlow::Continue(());
             }
         }
@@ -398,18 +405,8 @@ impl<'a> EventLoop<'a> {
     }
 }
 
-fn watch(epoll: &OwnedFd, fd: &OwnedFd, token: u64) -> Result<(), SetupError> {
-    epoll::add(
-        epoll,
-        fd,
-        epoll::EventData::new_u64(token),
-        epoll::EventFlags::IN,
-    )
-    .map_err(|e| (&b"watch events"[..], e))
-}
-
 /// One-shot timer `seconds` from now.
-fn arm(timer: &OwnedFd, seconds: u32) -> io::Result<()> {
+fn arm(timer: &Fd, seconds: u32) -> io::Result<()> {
     let zero = Timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -421,13 +418,13 @@ fn arm(timer: &OwnedFd, seconds: u32) -> io::Result<()> {
             tv_nsec: 0,
         },
     };
-    rustix::time::timerfd_settime(timer, TimerfdTimerFlags::empty(), &when).map(drop)
+    rustix::time::timerfd_settime(&**timer, TimerfdTimerFlags::empty(), &when).map(drop)
 }
 
 /// Consumes a timer's expiry so that epoll stops reporting it.
-fn disarm(timer: &OwnedFd) {
+fn disarm(timer: &Fd) {
     let mut expirations = [0u8; 8];
-    let _ = io::read(timer, &mut expirations);
+    let _ = io::read(&**timer, &mut expirations);
 }
 
 /// kill(-1, signal): every process the init may signal but itself. rustix spells it

@@ -46,13 +46,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         log.emit(log::SETSID_OFF_FROM_ENV, (), ());
     }
 
-    let mut event_loop = match EventLoop::new(&config, &log) {
-        Ok(event_loop) => event_loop,
-        Err((what, errno)) => {
-            log.emit_text(log::SETUP_FAILED, what, errno);
-            return 1;
-        }
-    };
+    let mut event_loop = EventLoop::new(&config, &log);
     if !config.pause {
         let ignore_once = if config.session == Session::New {
             spawn::release_tty(&log)

@@ -271,6 +271,12 @@ impl Log<'_> {
         self.write(message, [text, b""], [a.into().0, 0]);
     }
 
+    /// A setup step failed: "Unable to <what>", and the program ends with status 1.
+    pub fn fatal(&self, what: &[u8], errno: Errno) -> ! {
+        self.emit_text(SETUP_FAILED, what, errno);
+        crate::sys::exit(1)
+    }
+
     fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
         let tini = self.personality == Personality::Tini;
         let mut styles = message.split(|&c| c == 0);
