@@ -139,7 +139,7 @@ pub enum GetoptError<'a> {
     LongNeedsArgument(&'static [u8]),
     /// `--help=3`
     LongTakesNoArgument(&'static [u8]),
-    /// `--ver`: the text after `--`, and the matching entries of `LONG_OPTIONS`.
+    /// `--ver`: the text after `--`, and the matching entries of `long_options()`.
     Ambiguous(&'a [u8], u32),
 }
 
@@ -178,25 +178,34 @@ const PDEATHSIG: u8 = b'p' | VALUE;
 const REMAP_EXIT: u8 = b'e' | VALUE;
 const PAUSE: u8 = 7;
 
-/// Long options: dumb-init's in its own order (ambiguity messages list them so), then
-/// crumb-init's, with their ids (VALUE: takes a value). dumb-init's resolve
-/// abbreviations before crumb-init's, so every abbreviation dumb-init accepts means the
-/// same here (`--s` is `--single-child`, `--re` is `--rewrite`).
-pub const LONG_OPTIONS: [(&[u8], u8); 12] = [
-    (b"help", b'h'),
-    (b"single-child", b'c'),
-    (b"rewrite", REWRITE),
-    (b"verbose", b'v'),
-    (b"version", b'V'),
-    (b"grace-period", GRACE),
-    (b"signal-all", SIGNAL_ALL),
-    (b"delay", DELAY),
-    (b"no-self-suspend", NO_SELF_SUSPEND),
-    (b"pdeathsig", PDEATHSIG),
-    (b"remap-exit", REMAP_EXIT),
-    (b"pause", PAUSE),
+/// Long option names, each followed by a space: dumb-init's in its own order (ambiguity
+/// messages list them so), then crumb-init's. dumb-init's resolve abbreviations before
+/// crumb-init's, so every abbreviation dumb-init accepts means the same here (`--s` is
+/// `--single-child`, `--re` is `--rewrite`). One string, not a table of pointers: such a
+/// table would need a writable segment of its own in the binary.
+const LONG_NAMES: &[u8] = b"help single-child rewrite verbose version \
+grace-period signal-all delay no-self-suspend pdeathsig remap-exit pause ";
+/// The id of each long option, in the order of `LONG_NAMES` (VALUE: takes a value).
+const LONG_IDS: [u8; 12] = [
+    b'h',
+    b'c',
+    REWRITE,
+    b'v',
+    b'V',
+    GRACE,
+    SIGNAL_ALL,
+    DELAY,
+    NO_SELF_SUSPEND,
+    PDEATHSIG,
+    REMAP_EXIT,
+    PAUSE,
 ];
 const DUMB_INIT_LONG_OPTIONS: usize = 5;
+
+/// The long options: `(name, id)`.
+pub fn long_options() -> impl Iterator<Item = (&'static [u8], u8)> {
+    LONG_NAMES.split(|&c| c == b' ').zip(LONG_IDS)
+}
 
 /// getopt option strings: a letter, then `:` if it takes a value.
 const DUMB_INIT_SHORT: &[u8] = b"hvVcr:";
@@ -268,25 +277,28 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
     /// `--name`, `--name=value` or `--name value`, by unique abbreviation (a whole name
     /// is one too: no name here is the beginning of another).
     fn long_option(&mut self, text: &'a [u8]) -> Result<(u8, &'a [u8]), Stop<'a>> {
-        let mut parts = text.splitn(2, |&c| c == b'=');
-        let name = parts.next().unwrap_or_default();
-        let value = parts.next();
+        let (name, value) = match text.iter().position(|&c| c == b'=') {
+            Some(at) => (text.get(..at).unwrap_or_default(), text.get(at + 1..)),
+            None => (text, None),
+        };
         let mut found = 0u32;
-        for (i, (option, _)) in LONG_OPTIONS.iter().enumerate() {
+        let mut option = None;
+        for (i, (long, id)) in long_options().enumerate() {
             if found != 0 && i == DUMB_INIT_LONG_OPTIONS {
                 break;
             }
-            found |= (option.starts_with(name) as u32) << i;
+            if long.starts_with(name) {
+                found |= 1 << i;
+                option = Some((long, id));
+            }
         }
         let error = |e| Err(Stop::Getopt(e));
-        let option = match found.count_ones() {
-            1 => LONG_OPTIONS.get(found.trailing_zeros() as usize),
-            0 => None,
-            _ => return error(GetoptError::Ambiguous(text, found)),
-        };
-        let Some(&(name, id)) = option else {
+        let Some((name, id)) = option else {
             return error(GetoptError::Unrecognized(text));
         };
+        if found & (found - 1) != 0 {
+            return error(GetoptError::Ambiguous(text, found));
+        }
         match (id & VALUE != 0, value) {
             (false, Some(_)) => error(GetoptError::LongTakesNoArgument(name)),
             (false, None) => Ok((id, b"")),
@@ -493,14 +505,16 @@ fn permute<A: AsRef<[u8]>>(argv: &mut [A], short: &[u8]) -> usize {
                 continue;
             }
         };
-        if let Some(moved) = argv
-            .get_mut(first_word..index + span)
-            .filter(|m| span <= m.len())
-        {
-            moved.rotate_right(span);
+        for _ in 0..span {
+            // Word `index` moves down to `first_word`, the words between move up one.
+            for at in (first_word..index).rev() {
+                if let Some([a, b]) = argv.get_mut(at..at + 2) {
+                    core::mem::swap(a, b);
+                }
+            }
+            first_word += 1;
+            index += 1;
         }
-        first_word += span;
-        index += span;
         if ends_options {
             break;
         }

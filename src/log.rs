@@ -279,8 +279,13 @@ impl Log<'_> {
 
     fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
         let tini = self.personality == Personality::Tini;
-        let mut styles = message.split(|&c| c == 0);
-        let style = if tini { styles.nth(1) } else { styles.next() };
+        let split = message.iter().position(|&c| c == 0).unwrap_or(0);
+        let (dumb_init, tini_style) = message.split_at(split);
+        let style = if tini {
+            tini_style.get(1..)
+        } else {
+            Some(dumb_init)
+        };
         let Some([level, text @ ..]) = style else {
             return;
         };
@@ -376,7 +381,7 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     };
     out.format(template, [argv0, arg], [0, 0]);
     if let GetoptError::Ambiguous(_, candidates) = error {
-        for (i, (name, _)) in cli::LONG_OPTIONS.iter().enumerate() {
+        for (i, (name, _)) in cli::long_options().enumerate() {
             if candidates & (1 << i) != 0 {
                 out.text(b" '--").text(name).text(b"'");
             }

@@ -165,16 +165,22 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     let mut path = [0u8; PATH_MAX + NAME_MAX + 2];
     for dir in search.split(|&c| c == b':') {
         // `dir/name` or, for an empty entry (the working directory), `name`; then a NUL.
-        let slash: &[u8] = if dir.is_empty() { b"" } else { b"/" };
-        let mut at = 0;
-        for part in [dir, slash, name, b"\0"] {
-            let Some(room) = path.get_mut(at..at + part.len()) else {
-                break;
-            };
-            room.copy_from_slice(part);
-            at += part.len();
+        let mut len = 0;
+        let mut append = |part: &[u8]| {
+            for &byte in part {
+                if let Some(slot) = path.get_mut(len) {
+                    *slot = byte;
+                }
+                len += 1;
+            }
+        };
+        append(dir);
+        if !dir.is_empty() {
+            append(b"/");
         }
-        if path.get(at.wrapping_sub(1)) != Some(&0) {
+        append(name);
+        append(b"\0");
+        if len > path.len() {
             continue; // longer than any path can be
         }
         // SAFETY: `path` holds a NUL-terminated string and outlives the call.
