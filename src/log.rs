@@ -263,12 +263,22 @@ impl Log<'_> {
     /// Prints `message` in the personality's style, if its level is shown, with two
     /// numbers for `%d1`.. `%E2`.
     pub fn emit(&self, message: Message, a: impl Into<Num>, b: impl Into<Num>) {
-        self.write(message, [b"", b""], [a.into().0, b.into().0]);
+        self.emit_numbers(message, a.into().0, b.into().0);
+    }
+
+    // The generic methods only convert their arguments; the rest is compiled once, not
+    // once per combination of argument types.
+    fn emit_numbers(&self, message: Message, a: i64, b: i64) {
+        self.write(message, [b"", b""], [a, b]);
     }
 
     /// Prints `message` with a text for `%t1` and a number for `%d1`.. `%E1`.
     pub fn emit_text(&self, message: Message, text: &[u8], a: impl Into<Num>) {
-        self.write(message, [text, b""], [a.into().0, 0]);
+        self.emit_text_number(message, text, a.into().0);
+    }
+
+    fn emit_text_number(&self, message: Message, text: &[u8], a: i64) {
+        self.write(message, [text, b""], [a, 0]);
     }
 
     /// A setup step failed: "Unable to <what>", and the program ends with status 1.
@@ -330,9 +340,9 @@ impl Log<'_> {
             (Personality::Pause, Stop::Version) => (b"pause (crumb-init v%t2)\n", VERSION),
             (_, Stop::Version) if tini => (b"%t2\n", TINI_VERSION),
             (_, Stop::License) => (LICENSE, b""),
-            (_, _) if tini => (TINI_USAGE, cli::basename(argv0)),
-            (_, Stop::Help) => (DUMB_INIT_HELP, b""),
-            (_, Stop::Version) => (DUMB_INIT_VERSION, b""),
+            (_, _) if tini => (TINI_USAGE, TINI_VERSION),
+            (_, Stop::Help) => (DUMB_INIT_HELP, DUMB_INIT_VERSION),
+            (_, Stop::Version) => (b"%t2\n", DUMB_INIT_VERSION),
             (_, Stop::NoCommand) => (
                 b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n",
                 b"",
@@ -343,11 +353,9 @@ This option can be specified multiple times.\nUse --help for full usage.\n",
                 b"",
             ),
             (_, Stop::BadValue(option, value)) => {
-                out.format(b"%t1: invalid argument '", [argv0, b""], [0, 0])
-                    .text(value)
-                    .text(b"' for '")
-                    .text(option);
-                out.text(b"'\n");
+                out.format(b"%t1: invalid argument '%t2' for '", [argv0, value], [0, 0])
+                    .text(option)
+                    .text(b"'\n");
                 return;
             }
             (_, Stop::PauseWithCommand) => (b"%t1: option '--pause' runs no command\n", b""),
@@ -358,7 +366,9 @@ This option can be specified multiple times.\nUse --help for full usage.\n",
         if help_version_license && self.personality != Personality::DumbInit {
             out.fd = stdout();
         }
-        out.format(text, [argv0, arg], [0, 0]);
+        // tini names itself by its basename.
+        let name = if tini { cli::basename(argv0) } else { argv0 };
+        out.format(text, [name, arg], [0, 0]);
     }
 }
 
@@ -400,18 +410,15 @@ const TINI_VERSION: &[u8] = concat!(
 const DUMB_INIT_VERSION: &[u8] = concat!(
     "crumb-init v",
     env!("CARGO_PKG_VERSION"),
-    " (dumb-init v1.2.5 compatible)\n"
+    " (dumb-init v1.2.5 compatible)"
 )
 .as_bytes();
 
 const LICENSE: &[u8] = b"crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
 
-/// %t2: the basename of argv[0].
-const TINI_USAGE: &[u8] = concat!(
-    "%t2 (tini version 0.19.0 - git.crumb-init-",
-    env!("CARGO_PKG_VERSION"),
-    ")
-Usage: %t2 [OPTIONS] PROGRAM -- [ARGS] | --version
+/// %t1: the basename of argv[0], %t2: `TINI_VERSION`.
+const TINI_USAGE: &[u8] = b"%t1 (%t2)
+Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
 
 Execute a program under the supervision of a valid init process (crumb-init)
 
@@ -424,47 +431,33 @@ Execute a program under the supervision of a valid init process (crumb-init)
   -g         Send signals to the child's process group.
   -e CODE    Remap exit code CODE (from 0 to 255) to 0.
   -l         Show license and exit.
-
 Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
 CRUMB_GRACE_PERIOD=SECONDS.
-"
-)
-.as_bytes();
+";
 
-/// %t1: argv[0].
-const DUMB_INIT_HELP: &[u8] = concat!(
-    "crumb-init v",
-    env!("CARGO_PKG_VERSION"),
-    " (dumb-init v1.2.5 compatible)
+/// %t1: argv[0], %t2: `DUMB_INIT_VERSION`.
+const DUMB_INIT_HELP: &[u8] = b"%t2
 Usage: %t1 [option] command [[arg] ...]
 
-crumb-init is a simple process supervisor that forwards signals to children.
-It is designed to run as PID1 in minimal container environments.
+An init for containers (PID 1): runs the command, forwards signals, reaps zombies.
 
-Optional arguments:
-   -c, --single-child   Run in single-child mode.
-                        In this mode, signals are only proxied to the
-                        direct child and not any of its descendants.
-   -r, --rewrite s:r    Rewrite received signal s to new signal r before proxying.
-                        To ignore (not proxy) a signal, rewrite it to 0.
-                        This option can be specified multiple times.
-   -v, --verbose        Print debugging information to stderr.
-   -h, --help           Print this help message and exit.
-   -V, --version        Print the current version and exit.
-   --grace-period=SECONDS  After the child exits or a terminating signal, give
-                        the rest SECONDS to exit, then SIGKILL them.
-   --signal-all         As PID 1, forward signals to every process.
-   --delay=SIG:SECONDS  Hold signal SIG for SECONDS before forwarding it.
-   --no-self-suspend    Do not stop after forwarding TSTP, TTIN or TTOU.
-   --pdeathsig=SIG      Receive SIG when the parent process dies.
-   --remap-exit=CODE    Exit 0 when the child exits with CODE.
-   --pause              Run no command: reap until SIGINT or SIGTERM.
+ -c, --single-child   Forward signals to the direct child only.
+ -r, --rewrite s:r    Forward received signal s as r (0: not at all). Repeatable.
+ -v, --verbose        Print debugging information to stderr.
+ -h, --help           Print this help and exit.
+ -V, --version        Print the version and exit.
+ --grace-period=SECONDS  When the child has exited or a terminating signal
+                      came, give the rest SECONDS to exit, then SIGKILL them.
+ --signal-all         As PID 1, forward signals to every process.
+ --delay=SIG:SECONDS  Hold signal SIG for SECONDS before forwarding it.
+ --no-self-suspend    Do not stop after forwarding TSTP, TTIN or TTOU.
+ --pdeathsig=SIG      Receive SIG when the parent process dies.
+ --remap-exit=CODE    Exit 0 when the child exits with CODE.
+ --pause              Run no command: reap until SIGINT or SIGTERM.
 Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
 DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
 Full help: man crumb-init
-"
-)
-.as_bytes();
+";
 
 #[cfg(test)]
 mod tests {
