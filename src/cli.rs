@@ -3,7 +3,10 @@
 //! The name crumb-init is called by picks the personality. Parsing only fills a
 //! [`Config`]; everything the personalities share (the event loop) reads that.
 
-use crate::signals::{self, Rewrite, SIGTSTP, SIGTTIN, SIGTTOU};
+use crate::signals::{
+    self, Rewrite, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP, SIGTSTP, SIGTTIN,
+    SIGTTOU, SigSet, bit,
+};
 use crate::status::ExitRemap;
 
 /// Which init crumb-init stands in for, from the basename of argv[0].
@@ -207,6 +210,17 @@ pub fn long_options() -> impl Iterator<Item = (&'static [u8], u8)> {
     LONG_NAMES.split(|&c| c == b' ').zip(LONG_IDS)
 }
 
+/// tini forwards neither the synchronous signals nor TTIN and TTOU.
+const TINI_UNFORWARDED: SigSet = bit(SIGILL)
+    | bit(SIGTRAP)
+    | bit(SIGABRT)
+    | bit(SIGBUS)
+    | bit(SIGFPE)
+    | bit(SIGSEGV)
+    | bit(SIGSYS)
+    | bit(SIGTTIN)
+    | bit(SIGTTOU);
+
 /// getopt option strings: a letter, then `:` if it takes a value.
 const DUMB_INIT_SHORT: &[u8] = b"hvVcr:";
 const TINI_SHORT: &[u8] = b"p:hvwgle:s";
@@ -277,10 +291,7 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
     /// `--name`, `--name=value` or `--name value`, by unique abbreviation (a whole name
     /// is one too: no name here is the beginning of another).
     fn long_option(&mut self, text: &'a [u8]) -> Result<(u8, &'a [u8]), Stop<'a>> {
-        let (name, value) = match text.iter().position(|&c| c == b'=') {
-            Some(at) => (text.get(..at).unwrap_or_default(), text.get(at + 1..)),
-            None => (text, None),
-        };
+        let (name, value) = signals::split_once(text, b'=');
         let mut found = 0u32;
         let mut option = None;
         for (i, (long, id)) in long_options().enumerate() {
@@ -350,9 +361,10 @@ pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Conf
             config.signal_group = false;
             config.self_suspend = false;
             config.term_on_exit = false;
-            // tini forwards neither the synchronous signals nor TTIN/TTOU.
-            for signal in [4, 5, 6, 7, 8, 11, 31, SIGTTIN, SIGTTOU] {
-                config.rewrite.set(signal, 0);
+            for signal in 1..=signals::MAX_CLASSIC {
+                if TINI_UNFORWARDED & signals::bit(signal) != 0 {
+                    config.rewrite.set(signal, 0);
+                }
             }
         }
         Personality::DumbInit => {}
@@ -429,17 +441,18 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
 ) -> Result<(), Stop<'a>> {
     match config.personality {
         Personality::DumbInit => {
-            if getenv(env, b"DUMB_INIT_DEBUG") == Some(b"1") {
+            if let Some(b"1") = getenv(env, b"DUMB_INIT_DEBUG") {
                 config.verbosity = DEBUG;
                 config.debug_from_env = true;
             }
-            if getenv(env, b"DUMB_INIT_SETSID") == Some(b"0") {
+            if let Some(b"0") = getenv(env, b"DUMB_INIT_SETSID") {
                 config.session = Session::Inherit;
                 config.setsid_off_from_env = true;
             }
             if config.session == Session::New {
-                // A process in an orphaned process group ignores these three by default.
-                for signal in [SIGTSTP, SIGTTOU, SIGTTIN] {
+                // TSTP, TTIN and TTOU: a process in an orphaned process group ignores
+                // them by default.
+                for signal in SIGTSTP..=SIGTTOU {
                     config.rewrite.set_unless_given(signal, signals::SIGSTOP);
                 }
             } else {
@@ -473,9 +486,9 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
 
 /// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
 fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
-    let mut parts = value.splitn(2, |&c| c == b':');
-    let signal = signals::parse(parts.next()?)?;
-    let seconds = signals::parse_decimal(parts.next()?)?;
+    let (signal, seconds) = signals::split_once(value, b':');
+    let signal = signals::parse(signal)?;
+    let seconds = signals::parse_decimal(seconds?)?;
     config.delays.retain(|d| d.signal != signal);
     if seconds > 0 {
         config.delays.push(Delay { signal, seconds }).ok()?;

@@ -245,9 +245,8 @@ fn strerror(code: i64) -> Option<&'static [u8]> {
 38:Function not implemented;40:Too many levels of symbolic links;\
 80:Accessing a corrupted shared library;116:Stale file handle;";
     TEXTS.split(|&c| c == b';').find_map(|entry| {
-        let colon = entry.iter().position(|&c| c == b':')?;
-        let (number, text) = entry.split_at_checked(colon)?;
-        (signals::parse_decimal(number)? as i64 == code).then(|| text.get(1..).unwrap_or_default())
+        let (number, text) = signals::split_once(entry, b':');
+        (signals::parse_decimal(number)? as i64 == code).then_some(text?)
     })
 }
 

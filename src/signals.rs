@@ -69,6 +69,15 @@ pub fn parse_decimal(text: &[u8]) -> Option<u32> {
     (!text.is_empty()).then_some(value)
 }
 
+/// `text` split at the first `separator`: what comes before it and, if it is there, what
+/// comes after it.
+pub fn split_once(text: &[u8], separator: u8) -> (&[u8], Option<&[u8]>) {
+    match text.iter().position(|&c| c == separator) {
+        Some(at) => (text.get(..at).unwrap_or_default(), text.get(at + 1..)),
+        None => (text, None),
+    }
+}
+
 fn same_ignoring_case(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_ascii_uppercase() == *y)
 }
@@ -110,34 +119,30 @@ pub fn parse(text: &[u8]) -> Option<u8> {
     (RTMIN..=MAX_SIGNAL).contains(&signal).then_some(signal)
 }
 
-/// Parses one side of `-r s:r` as dumb-init's `sscanf("%d")` reads it (leading blanks, an
-/// optional sign, digits), or as a signal name. Returns the value and the rest.
-fn parse_rewrite_side(text: &[u8]) -> Option<(i64, &[u8])> {
+/// Parses one side of `-r s:r`, all of it: a number as dumb-init's `sscanf("%d")` reads
+/// it (leading blanks, an optional sign, digits), or a signal name.
+fn parse_rewrite_side(text: &[u8]) -> Option<u32> {
     let start = text.iter().position(|c| !c.is_ascii_whitespace())?;
     let text = text.get(start..)?;
-    let (negative, unsigned) = match text {
+    let (negative, digits) = match text {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
         _ => (false, text),
     };
-    let digits = unsigned.iter().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 {
-        // Not a number: a signal name up to the next ':'.
-        let end = text.iter().position(|&c| c == b':').unwrap_or(text.len());
-        let (name, rest) = text.split_at_checked(end)?;
-        return Some((parse(name)? as i64, rest));
+    match parse_decimal(digits) {
+        // A negative number is out of range, but for -0.
+        Some(value) => (!negative || value == 0).then_some(value),
+        None => parse(text).map(u32::from),
     }
-    let (number, rest) = unsigned.split_at_checked(digits)?;
-    let value = parse_decimal(number)? as i64;
-    Some((if negative { -value } else { value }, rest))
 }
 
 /// Parses dumb-init's `-r s:r`: s in 1..=31, r in 0..=31, nothing after r.
 pub fn parse_rewrite(text: &[u8]) -> Option<(u8, u8)> {
-    let (from, rest) = parse_rewrite_side(text)?;
-    let (to, rest) = parse_rewrite_side(rest.strip_prefix(b":")?)?;
-    let classic = 0..=MAX_CLASSIC as i64;
-    (rest.is_empty() && from != 0 && classic.contains(&from) && classic.contains(&to))
+    let (from, to) = split_once(text, b':');
+    let from = parse_rewrite_side(from)?;
+    let to = parse_rewrite_side(to?)?;
+    let classic = 0..=MAX_CLASSIC as u32;
+    (from != 0 && classic.contains(&from) && classic.contains(&to))
         .then_some((from as u8, to as u8))
 }
 
