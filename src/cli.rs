@@ -99,6 +99,7 @@ pub struct Config {
 }
 
 impl Config {
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn new(personality: Personality) -> Self {
         Self {
             personality,
@@ -206,6 +207,7 @@ const LONG_IDS: [u8; 12] = [
 const DUMB_INIT_LONG_OPTIONS: usize = 5;
 
 /// The long options: `(name, id)`.
+#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 pub fn long_options() -> impl Iterator<Item = (&'static [u8], u8)> {
     LONG_NAMES.split(|&c| c == b' ').zip(LONG_IDS)
 }
@@ -254,6 +256,7 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         Some(word)
     }
 
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn next_option(&mut self) -> Option<Result<(u8, &'a [u8]), Stop<'a>>> {
         if self.letters.is_empty() {
             match self.argv.get(self.index)?.as_ref() {
@@ -361,7 +364,8 @@ pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Conf
             config.signal_group = false;
             config.self_suspend = false;
             config.term_on_exit = false;
-            for signal in 1..=signals::MAX_CLASSIC {
+            // (An exclusive range: iterating an inclusive one takes more code.)
+            for signal in 1..signals::MAX_CLASSIC + 1 {
                 if TINI_UNFORWARDED & signals::bit(signal) != 0 {
                     config.rewrite.set(signal, 0);
                 }
@@ -452,7 +456,8 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
             if config.session == Session::New {
                 // TSTP, TTIN and TTOU: a process in an orphaned process group ignores
                 // them by default.
-                for signal in SIGTSTP..=SIGTTOU {
+                // (An exclusive range: iterating an inclusive one takes more code.)
+                for signal in SIGTSTP..SIGTTOU + 1 {
                     config.rewrite.set_unless_given(signal, signals::SIGSTOP);
                 }
             } else {

@@ -62,6 +62,7 @@ pub struct EventLoop<'a> {
 impl<'a> EventLoop<'a> {
     /// Blocks every signal and sets up the descriptors, before any child exists. A
     /// failure ends the program ("Unable to ...", exit 1).
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn new(config: &'a Config, log: &'a Log<'a>) -> Self {
         let setup = |what: &[u8], result: Result<(), Errno>| {
             if let Err(errno) = result {
@@ -72,7 +73,8 @@ impl<'a> EventLoop<'a> {
         // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
         // would make the kernel reap children before the init sees their status.
         let ignored = inherited_ignored_signals();
-        for signal in 1..=signals::MAX_SIGNAL {
+        // (An exclusive range: iterating an inclusive one takes more code.)
+        for signal in 1..signals::MAX_SIGNAL + 1 {
             if ignored & bit(signal) != 0 && signal != SIGKILL && signal != SIGSTOP {
                 // Cannot fail for a valid signal other than KILL and STOP.
                 let _ = sys::set_default_disposition(signal);
@@ -172,6 +174,7 @@ impl<'a> EventLoop<'a> {
         }
     }
 
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn read_signals(&mut self) -> ControlFlow<u8> {
         let mut buffer = [0u8; SIGINFO_BATCH * SIGINFO_SIZE];
         loop {
@@ -195,6 +198,7 @@ impl<'a> EventLoop<'a> {
         }
     }
 
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn on_signal(&mut self, signal: u8) -> ControlFlow<u8> {
         self.log.emit(log::RECEIVED, signal, ());
         if self.ignore_once & bit(signal) != 0 {

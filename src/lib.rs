@@ -2,6 +2,15 @@
 //!
 //! `run` is the whole program: parse the command line for the personality crumb-init
 //! is called as, set up the event loop, start the child, and supervise it until exit.
+//!
+//! # Binary size
+//!
+//! The release binary is meant to stay small (at most 16 KiB), so the code avoids what
+//! costs bytes in Rust: error values built at every `?`, generic functions compiled once
+//! per argument type, tables of pointers, iterator adapters that do not fold away. A few
+//! functions are `#[inline(never)]`: LLVM would inline each into its only caller, making
+//! one very large function whose stack frame needs longer instructions and more spills;
+//! kept apart, the whole is smaller (measured with `stat -c %s` on the release binary).
 #![cfg_attr(not(test), no_std)]
 
 pub mod cli;
