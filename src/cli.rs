@@ -29,10 +29,7 @@ impl Personality {
         let name = basename(argv0);
         if name == b"pause" {
             Self::Pause
-        } else if b"tini tini-static docker-init"
-            .split(|&c| c == b' ')
-            .any(|n| n == name)
-        {
+        } else if signals::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
             Self::Tini
         } else {
             Self::DumbInit
@@ -209,7 +206,7 @@ const DUMB_INIT_LONG_OPTIONS: usize = 5;
 /// The long options: `(name, id)`.
 #[inline(never)] // smaller binary: see "Binary size" in lib.rs
 pub fn long_options() -> impl Iterator<Item = (&'static [u8], u8)> {
-    LONG_NAMES.split(|&c| c == b' ').zip(LONG_IDS)
+    signals::words(LONG_NAMES, b' ').zip(LONG_IDS)
 }
 
 /// tini forwards neither the synchronous signals nor TTIN and TTOU.

@@ -244,7 +244,7 @@ fn strerror(code: i64) -> Option<&'static [u8]> {
 25:Inappropriate ioctl for device;26:Text file busy;36:File name too long;\
 38:Function not implemented;40:Too many levels of symbolic links;\
 80:Accessing a corrupted shared library;116:Stale file handle;";
-    TEXTS.split(|&c| c == b';').find_map(|entry| {
+    signals::words(TEXTS, b';').find_map(|entry| {
         let (number, text) = signals::split_once(entry, b':');
         (signals::parse_decimal(number)? as i64 == code).then_some(text?)
     })

@@ -40,8 +40,7 @@ pub const fn bit(signal: u8) -> SigSet {
 
 /// The name of a classic signal without `SIG`, e.g. `TERM`.
 pub fn name(signal: u8) -> Option<&'static [u8]> {
-    NAMES
-        .split(|&c| c == b' ')
+    words(NAMES, b' ')
         .nth((signal as usize).checked_sub(1)?)
         .filter(|n| !n.is_empty())
 }
@@ -69,6 +68,33 @@ pub fn parse_decimal(text: &[u8]) -> Option<u32> {
     (!text.is_empty()).then_some(value)
 }
 
+/// The parts of `text` between `separator`s, as `split` gives them (an empty part after a
+/// trailing separator too), for every list here: one out-of-line `next` instead of a loop
+/// inlined into each user.
+#[derive(Clone)]
+pub struct Words<'a> {
+    rest: Option<&'a [u8]>,
+    separator: u8,
+}
+
+pub fn words(text: &[u8], separator: u8) -> Words<'_> {
+    Words {
+        rest: Some(text),
+        separator,
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (word, rest) = split_once(self.rest?, self.separator);
+        self.rest = rest;
+        Some(word)
+    }
+}
+
 /// `text` split at the first `separator`: what comes before it and, if it is there, what
 /// comes after it.
 pub fn split_once(text: &[u8], separator: u8) -> (&[u8], Option<&[u8]>) {
@@ -94,10 +120,7 @@ pub fn parse(text: &[u8]) -> Option<u8> {
         [s, i, g, rest @ ..] if same_ignoring_case(&[*s, *i, *g], b"SIG") => rest,
         _ => text,
     };
-    if let Some(index) = NAMES
-        .split(|&c| c == b' ')
-        .position(|name| same_ignoring_case(text, name))
-    {
+    if let Some(index) = words(NAMES, b' ').position(|name| same_ignoring_case(text, name)) {
         return Some(index as u8 + 1).filter(|_| !text.is_empty());
     }
     let (rt, offset) = text.split_at_checked(5)?;

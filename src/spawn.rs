@@ -165,7 +165,7 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     let mut denied = false;
     let mut last = Errno::NOENT;
     let mut path = [0u8; PATH_MAX + NAME_MAX + 2];
-    for dir in search.split(|&c| c == b':') {
+    for dir in signals::words(search, b':') {
         // `dir/name` or, for an empty entry (the working directory), `name`; then a NUL.
         let mut len = 0;
         let mut append = |part: &[u8]| {
