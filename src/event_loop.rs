@@ -11,7 +11,6 @@ use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, b
 use crate::status::ChildEnd;
 use crate::sys;
 use core::mem::ManuallyDrop;
-use core::ops::ControlFlow;
 use rustix::event::epoll;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
@@ -147,8 +146,9 @@ impl<'a> EventLoop<'a> {
         self.ignore_once = ignore_once;
     }
 
-    /// Waits for events until it is time to exit; returns the exit code.
-    pub fn run(&mut self) -> u8 {
+    /// Waits for events until it is time to exit: the program ends in `goodbye`, or in
+    /// pause mode at SIGINT or SIGTERM.
+    pub fn run(&mut self) -> ! {
         let none = epoll::Event {
             flags: epoll::EventFlags::empty(),
             data: epoll::EventData::new_u64(0),
@@ -162,26 +162,23 @@ impl<'a> EventLoop<'a> {
             };
             for event in ready.iter() {
                 let token = { event.data }.u64();
-                let flow = match token {
+                match token {
                     SIGNALS => self.read_signals(),
                     GRACE => self.grace_over(),
                     _ => self.delay_over(token.wrapping_sub(FIRST_DELAY) as usize),
-                };
-                if let ControlFlow::Break(code) = flow {
-                    return code;
                 }
             }
         }
     }
 
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn read_signals(&mut self) -> ControlFlow<u8> {
+    fn read_signals(&mut self) {
         let mut buffer = [0u8; SIGINFO_BATCH * SIGINFO_SIZE];
         loop {
             let read = match io::read(&*self.signals, &mut buffer) {
                 Ok(read) => read,
                 Err(Errno::INTR) => continue,
-                Err(_) => return ControlFlow::Continue(()), // drained (EAGAIN)
+                Err(_) => return, // drained (EAGAIN)
             };
             let full = read == buffer.len();
             for info in buffer
@@ -190,21 +187,21 @@ impl<'a> EventLoop<'a> {
                 .chunks_exact(SIGINFO_SIZE)
             {
                 let signal = info.first_chunk().map_or(0, |b| u32::from_ne_bytes(*b));
-                self.on_signal(signal as u8)?;
+                self.on_signal(signal as u8);
             }
             if !full {
-                return ControlFlow::Continue(());
+                return;
             }
         }
     }
 
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn on_signal(&mut self, signal: u8) -> ControlFlow<u8> {
+    fn on_signal(&mut self, signal: u8) {
         self.log.emit(log::RECEIVED, signal, ());
         if self.ignore_once & bit(signal) != 0 {
             self.ignore_once &= !bit(signal);
             self.log.emit(log::IGNORING_HANDOFF, signal, ());
-            return ControlFlow::Continue(());
+            return;
         }
         if signal == SIGCHLD {
             return self.reap();
@@ -212,17 +209,15 @@ impl<'a> EventLoop<'a> {
         if self.config.pause {
             if signal == SIGINT || signal == SIGTERM {
                 self.log.emit(log::PAUSE_SHUTDOWN, signal, ());
-                return ControlFlow::Break(0);
+                sys::exit(0);
             }
-            return ControlFlow::Continue(());
+            return;
         }
         let delay = self.config.delays.iter().position(|d| d.signal == signal);
         if let (Some(index), Some(_)) = (delay, self.child) {
-            self.hold(index, signal);
-            return ControlFlow::Continue(());
+            return self.hold(index, signal);
         }
         self.forward(signal);
-        ControlFlow::Continue(())
     }
 
     /// Starts the delay of a signal; the grace period, if any, counts from now.
@@ -300,21 +295,21 @@ impl<'a> EventLoop<'a> {
         });
     }
 
-    fn reap(&mut self) -> ControlFlow<u8> {
+    fn reap(&mut self) {
         loop {
             match process::wait(WaitOptions::NOHANG) {
                 Ok(Some((pid, status))) => {
                     let end = ChildEnd::from_wait_status(status.as_raw() as u32);
-                    self.reaped(pid, end)?;
+                    self.reaped(pid, end);
                 }
                 Ok(None) => break,
                 Err(Errno::INTR) => {}
                 Err(_) => {
                     // ECHILD: every process is gone.
-                    return match self.exit_code {
-                        Some(code) => self.goodbye(code),
-                        None => ControlFlow::Continue(()),
-                    };
+                    if let Some(code) = self.exit_code {
+                        self.goodbye(code);
+                    }
+                    return;
                 }
             }
         }
@@ -322,10 +317,9 @@ impl<'a> EventLoop<'a> {
             // Processes orphaned by the last kills have come to the init since.
             self.signal_descendants(Signal::KILL);
         }
-        ControlFlow::Continue(())
     }
 
-    fn reaped(&mut self, pid: Pid, end: ChildEnd) -> ControlFlow<u8> {
+    fn reaped(&mut self, pid: Pid, end: ChildEnd) {
         let main = Some(pid) == self.child;
         let (message, main_message, value) = match end {
             ChildEnd::Exited(code) => (log::CHILD_EXITED, log::MAIN_EXITED, code),
@@ -337,13 +331,13 @@ impl<'a> EventLoop<'a> {
             if self.config.warn_on_reap {
                 self.log.emit(log::ZOMBIE_REAPED, pid, value);
             }
-            return ControlFlow::Continue(());
+            return;
         }
         self.log.emit(main_message, pid, value);
         self.main_child_ended(end)
     }
 
-    fn main_child_ended(&mut self, end: ChildEnd) -> ControlFlow<u8> {
+    fn main_child_ended(&mut self, end: ChildEnd) {
         let code = self.config.remap_exit.apply(end.code());
         self.child = None;
         self.exit_code = Some(code);
@@ -353,18 +347,18 @@ impl<'a> EventLoop<'a> {
             if self.config.term_on_exit {
                 self.forward(SIGTERM);
             }
-            return self.goodbye(code);
+            self.goodbye(code);
         }
         if !self.terminated {
             self.forward(SIGTERM);
         }
         self.start_grace();
-        ControlFlow::Continue(())
     }
 
-    fn goodbye(&self, code: u8) -> ControlFlow<u8> {
+    /// The end: crumb-init exits with the main child's (remapped) status.
+    fn goodbye(&self, code: u8) -> ! {
         self.log.emit(log::GOODBYE, code, ());
-        ControlFlow::Break(code)
+        sys::exit(code)
     }
 
     fn start_grace(&mut self) {
@@ -379,11 +373,11 @@ impl<'a> EventLoop<'a> {
             .emit(log::GRACE_STARTED, self.config.grace_seconds, ());
         if arm(timer, self.config.grace_seconds).is_err() {
             // Without a deadline the init could wait forever: end it now.
-            let _ = self.grace_over();
+            self.grace_over();
         }
     }
 
-    fn grace_over(&mut self) -> ControlFlow<u8> {
+    fn grace_over(&mut self) {
         if let Some(timer) = &self.grace_timer {
             disarm(timer);
         }
@@ -391,21 +385,19 @@ impl<'a> EventLoop<'a> {
         self.held = 0;
         self.log.emit(log::GRACE_OVER, (), ());
         self.signal_descendants(Signal::KILL);
-        ControlFlow::Continue(())
     }
 
-    fn delay_over(&mut self, index: usize) -> ControlFlow<u8> {
+    fn delay_over(&mut self, index: usize) {
         let (Some(timer), Some(delay)) =
             (self.delay_timers.get(index), self.config.delays.get(index))
         else {
-            return ControlFlow::Continue(());
+            return;
         };
         disarm(timer);
         if self.held & bit(delay.signal) != 0 {
             self.held &= !bit(delay.signal);
             self.forward(delay.signal);
         }
-        ControlFlow::Continue(())
     }
 }
 

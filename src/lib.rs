@@ -27,7 +27,8 @@ use cstr::CArg;
 use event_loop::EventLoop;
 use log::Log;
 
-/// Runs crumb-init and returns its exit code.
+/// Runs crumb-init. Returns the exit code when it stops before supervising a child (help,
+/// usage errors, fork failure); from then on the event loop ends the process itself.
 ///
 /// `argv` and `envp` are the kernel's arrays; each must be followed in memory by the
 /// NULL that ends it, because the child's execve is given them in place.

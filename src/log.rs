@@ -307,7 +307,7 @@ impl Log<'_> {
         } else {
             stderr()
         });
-        match self.personality {
+        let (prefix, name, pid): (&[u8], &[u8], i64) = match self.personality {
             Personality::Tini => {
                 const TAGS: &[u8] = b"FATALWARN INFO DEBUGTRACE";
                 let pid = rustix::process::getpid().as_raw_nonzero().get();
@@ -315,13 +315,12 @@ impl Log<'_> {
                     .get(level as usize * 5..)
                     .and_then(|t| t.get(..5))
                     .unwrap_or_default();
-                line.format(b"[%t1 tini (%d1)] ", [tag, b""], [pid.into(), 0]);
+                (b"[%t1 tini (%d1)] ", tag, pid.into())
             }
-            Personality::DumbInit => {
-                line.format(b"[%t1] ", [self.name, b""], [0, 0]);
-            }
-            Personality::Pause => {}
-        }
+            Personality::DumbInit => (b"[%t1] ", self.name, 0),
+            Personality::Pause => (b"", b"", 0),
+        };
+        line.format(prefix, [name, b""], [pid, 0]);
         line.format(text, texts, numbers).text(b"\n");
     }
 

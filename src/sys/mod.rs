@@ -84,7 +84,8 @@ pub fn signalfd(mask: SigSet) -> Result<OwnedFd, Errno> {
             SFD_NONBLOCK | SFD_CLOEXEC,
         )
     };
-    let fd = i32::try_from(check(ret)?).map_err(|_| Errno::BADF)?;
+    // A descriptor number fits in an int (the kernel's own type for it).
+    let fd = check(ret)? as i32;
     // SAFETY: the kernel returned a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
