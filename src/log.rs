@@ -11,72 +11,80 @@ use crate::signals;
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
 
-/// A message in both styles: `<level><text>\0<level><text>`, first dumb-init's (also
-/// pause's), then tini's; a level is a digit (ERROR 0 .. TRACE 4, see cli.rs), an empty
-/// text is not printed in that style. One string per message: no tables of pointers.
-pub type Message = &'static [u8];
+/// A message: its line in `MESSAGES`.
+#[derive(Clone, Copy)]
+pub struct Message(u8);
 
-macro_rules! message {
-    ($dumb_init_level:literal $dumb_init:literal, $tini_level:literal $tini:literal) => {
-        concat!($dumb_init_level, $dumb_init, "\0", $tini_level, $tini).as_bytes()
+/// Declares the messages: each one a constant naming its line of `MESSAGES`, in the
+/// same order as the lines, so that a call site passes a small number, not a slice.
+macro_rules! messages {
+    ($($(#[$doc:meta])* $vis:vis $name:ident =
+        $dumb_init_level:literal $dumb_init:literal, $tini_level:literal $tini:literal;)*) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        enum Lines { $($name,)* }
+        $($(#[$doc])* $vis const $name: Message = Message(Lines::$name as u8);)*
+        /// Every message in both styles, one per line: `<level><text>\0<level><text>`,
+        /// first dumb-init's (also pause's), then tini's. A level is a digit (ERROR 0 ..
+        /// TRACE 4, see cli.rs); an empty text is not printed in that style.
+        const MESSAGES: &[u8] =
+            concat!($($dumb_init_level, $dumb_init, "\0", $tini_level, $tini, "\n",)*)
+                .as_bytes();
     };
 }
 
-pub const DEBUG_FROM_ENV: Message = message!(3 "Running in debug mode.", 4 "");
-pub const SETSID_OFF_FROM_ENV: Message = message!(3 "Not running in setsid mode.", 4 "");
-pub const TTY_DETACH_FAILED: Message =
-    message!(3 "Unable to detach from controlling tty (errno=%e1).", 4 "");
-pub const TTY_DETACHED: Message = message!(
-    3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
-    4 ""
-);
-pub const TTY_DETACHED_NOT_LEADER: Message =
-    message!(3 "Detached from controlling tty, but was not session leader.", 4 "");
-pub const CHILD_SPAWNED: Message =
-    message!(3 "Child spawned with PID %d1.", 2 "Spawned child process '%t1' with pid '%d1'");
-pub const TTY_ATTACH_FAILED: Message =
-    message!(3 "Unable to attach to controlling tty (errno=%e1).", 4 "");
-pub const SETSID_DONE: Message = message!(3 "setsid complete.", 4 "");
-pub const SETSID_FAILED: Message =
-    message!(0 "Unable to setsid (errno=%e1). Exiting.", 0 "setsid failed: %E1");
-pub const SETPGID_FAILED: Message = message!(4 "", 0 "setpgid failed: %E1");
-pub const TCSETPGRP_FAILED: Message = message!(4 "", 0 "tcsetpgrp failed: %E1");
-pub const NO_TTY: Message = message!(4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)");
-pub const EXEC_FAILED: Message = message!(0 "%t1: %E1", 0 "exec %t1 failed: %E1");
-pub const FORK_FAILED: Message = message!(0 "Unable to fork. Exiting.", 0 "fork failed: %E1");
-/// A setup system call failed: %t1 says what it was for.
-pub const SETUP_FAILED: Message =
-    message!(0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1");
-pub const RECEIVED: Message = message!(3 "Received signal %d1.", 3 "Received %s1");
-pub const IGNORING_HANDOFF: Message = message!(3 "Ignoring tty hand-off signal %d1.", 4 "");
-pub const CHILD_EXITED: Message = message!(3 "A child with PID %d1 exited with exit status %d2.", 3 "Reaped child with pid: '%d1'");
-pub const CHILD_KILLED: Message = message!(3 "A child with PID %d1 was terminated by signal %d2.", 3 "Reaped child with pid: '%d1'");
-pub const MAIN_EXITED: Message = message!(4 "", 2 "Main child exited normally (with status '%d2')");
-pub const MAIN_KILLED: Message =
-    message!(4 "", 2 "Main child exited with signal (with signal '%s2')");
-pub const ZOMBIE_REAPED: Message = message!(4 "", 1 "Reaped zombie process with pid=%d1");
-pub const TRANSLATING: Message = message!(3 "Translating signal %d1 to %d2.", 4 "");
-pub const FORWARDED: Message =
-    message!(3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%s1'");
-pub const NOT_FORWARDED: Message =
-    message!(3 "Not forwarding signal %d1 to children (ignored).", 4 "");
-pub const SUSPENDING: Message = message!(3 "Suspending self due to TTY signal.", 4 "");
-pub const GOODBYE: Message =
-    message!(3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited");
-pub const CHDIR_FAILED: Message = message!(3 "Unable to chdir(\"/\") (errno=%e1)", 4 "");
-pub const DELAYING: Message =
-    message!(3 "Delaying signal %d1 by %d2 seconds.", 3 "Delaying signal '%s1' by %d2s");
-pub const GRACE_STARTED: Message = message!(
-    3 "Giving the remaining processes %d1 seconds to exit.",
-    2 "Waiting up to %d1s for the remaining processes"
-);
-pub const GRACE_OVER: Message = message!(
-    3 "Grace period over, killing the remaining processes.",
-    2 "Grace period over, killing the remaining processes"
-);
-/// Pause runs at INFO, so it prints this; dumb-init style only with -v.
-pub const PAUSE_SHUTDOWN: Message = message!(2 "Shutting down, got signal: %s1", 4 "");
-const BAD_VALUE: Message = message!(4 "", 0 "Not a valid option for %t1: %t2");
+messages! {
+    pub DEBUG_FROM_ENV = 3 "Running in debug mode.", 4 "";
+    pub SETSID_OFF_FROM_ENV = 3 "Not running in setsid mode.", 4 "";
+    pub TTY_DETACH_FAILED = 3 "Unable to detach from controlling tty (errno=%e1).", 4 "";
+    pub TTY_DETACHED =
+        3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
+        4 "";
+    pub TTY_DETACHED_NOT_LEADER =
+        3 "Detached from controlling tty, but was not session leader.",
+        4 "";
+    pub CHILD_SPAWNED =
+        3 "Child spawned with PID %d1.",
+        2 "Spawned child process '%t1' with pid '%d1'";
+    pub TTY_ATTACH_FAILED = 3 "Unable to attach to controlling tty (errno=%e1).", 4 "";
+    pub SETSID_DONE = 3 "setsid complete.", 4 "";
+    pub SETSID_FAILED = 0 "Unable to setsid (errno=%e1). Exiting.", 0 "setsid failed: %E1";
+    pub SETPGID_FAILED = 4 "", 0 "setpgid failed: %E1";
+    pub TCSETPGRP_FAILED = 4 "", 0 "tcsetpgrp failed: %E1";
+    pub NO_TTY = 4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)";
+    pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1";
+    pub FORK_FAILED = 0 "Unable to fork. Exiting.", 0 "fork failed: %E1";
+    /// A setup system call failed: %t1 says what it was for.
+    pub SETUP_FAILED = 0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1";
+    pub RECEIVED = 3 "Received signal %d1.", 3 "Received %s1";
+    pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
+    pub CHILD_EXITED =
+        3 "A child with PID %d1 exited with exit status %d2.",
+        3 "Reaped child with pid: '%d1'";
+    pub CHILD_KILLED =
+        3 "A child with PID %d1 was terminated by signal %d2.",
+        3 "Reaped child with pid: '%d1'";
+    pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')";
+    pub MAIN_KILLED = 4 "", 2 "Main child exited with signal (with signal '%s2')";
+    pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1";
+    pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "";
+    pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%s1'";
+    pub NOT_FORWARDED = 3 "Not forwarding signal %d1 to children (ignored).", 4 "";
+    pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "";
+    pub GOODBYE = 3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited";
+    pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%e1)", 4 "";
+    pub DELAYING =
+        3 "Delaying signal %d1 by %d2 seconds.",
+        3 "Delaying signal '%s1' by %d2s";
+    pub GRACE_STARTED =
+        3 "Giving the remaining processes %d1 seconds to exit.",
+        2 "Waiting up to %d1s for the remaining processes";
+    pub GRACE_OVER =
+        3 "Grace period over, killing the remaining processes.",
+        2 "Grace period over, killing the remaining processes";
+    /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
+    pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: %s1", 4 "";
+    BAD_VALUE = 4 "", 0 "Not a valid option for %t1: %t2";
+}
 
 /// A number for a `%d`, `%s`, `%e` or `%E` placeholder.
 #[derive(Clone, Copy)]
@@ -288,13 +296,9 @@ impl Log<'_> {
 
     fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
         let tini = self.personality == Personality::Tini;
-        let split = message.iter().position(|&c| c == 0).unwrap_or(0);
-        let (dumb_init, tini_style) = message.split_at(split);
-        let style = if tini {
-            tini_style.get(1..)
-        } else {
-            Some(dumb_init)
-        };
+        let styles = signals::words(MESSAGES, b'\n').nth(message.0 as usize);
+        let (dumb_init, tini_style) = signals::split_once(styles.unwrap_or_default(), 0);
+        let style = if tini { tini_style } else { Some(dumb_init) };
         let Some([level, text @ ..]) = style else {
             return;
         };
@@ -422,7 +426,7 @@ Execute a program under the supervision of a valid init process (crumb-init)
 
   --version  Show version and exit.
   -h         Show this help message and exit.
-  -s         Register as a process subreaper (always done when not PID 1).
+  -s         Register as a process subreaper (done anyway when not PID 1).
   -p SIGNAL  Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
   -v         Generate more verbose output. Repeat up to 3 times.
   -w         Print a warning when processes are getting reaped.
@@ -433,25 +437,23 @@ Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
 CRUMB_GRACE_PERIOD=SECONDS.
 ";
 
-/// %t1: argv[0], %t2: `DUMB_INIT_VERSION`.
+/// %t1: argv[0], %t2: `DUMB_INIT_VERSION`. Tabs align the descriptions at column 24.
 const DUMB_INIT_HELP: &[u8] = b"%t2
 Usage: %t1 [option] command [[arg] ...]
-
-An init for containers (PID 1): runs the command, forwards signals, reaps zombies.
-
- -c, --single-child   Forward signals to the direct child only.
- -r, --rewrite s:r    Forward received signal s as r (0: not at all). Repeatable.
- -v, --verbose        Print debugging information to stderr.
- -h, --help           Print this help and exit.
- -V, --version        Print the version and exit.
- --grace-period=SECONDS  When the child has exited or a terminating signal
-                      came, give the rest SECONDS to exit, then SIGKILL them.
- --signal-all         As PID 1, forward signals to every process.
- --delay=SIG:SECONDS  Hold signal SIG for SECONDS before forwarding it.
- --no-self-suspend    Do not stop after forwarding TSTP, TTIN or TTOU.
- --pdeathsig=SIG      Receive SIG when the parent process dies.
- --remap-exit=CODE    Exit 0 when the child exits with CODE.
- --pause              Run no command: reap until SIGINT or SIGTERM.
+Runs the command as its child, forwards signals to it and reaps zombies.
+ -c, --single-child\tsignal only the child, not its descendants
+ -r, --rewrite s:r\tforward signal s as r (0: not at all); repeatable
+ -v, --verbose\t\tprint debugging output to stderr
+ -h, --help\t\tprint this help and exit
+ -V, --version\t\tprint the version and exit
+ --grace-period=SECONDS\twhen the child has exited or a terminating signal
+\t\t\tcame, give the others SECONDS to exit, then SIGKILL them
+ --signal-all\t\tas PID 1, forward signals to every process
+ --delay=SIG:SECONDS\thold signal SIG for SECONDS before forwarding it
+ --no-self-suspend\tdo not stop after forwarding TSTP, TTIN or TTOU
+ --pdeathsig=SIG\treceive SIG when the parent process dies
+ --remap-exit=CODE\texit 0 when the child exits with CODE
+ --pause\t\trun no command: reap until SIGINT or SIGTERM
 Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
 DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
 Full help: man crumb-init
@@ -496,15 +498,13 @@ mod tests {
 
     #[test]
     fn messages_have_both_styles() {
-        for message in [
-            CHILD_SPAWNED,
-            GOODBYE,
-            SETUP_FAILED,
-            PAUSE_SHUTDOWN,
-            NO_TTY,
-            EXEC_FAILED,
-        ] {
-            let styles: Vec<&[u8]> = message.split(|&c| c == 0).collect();
+        let lines: Vec<&[u8]> = MESSAGES.split(|&c| c == b'\n').collect();
+        // One line per message (BAD_VALUE is the last), then the empty rest after the
+        // last newline.
+        assert_eq!(lines.len(), BAD_VALUE.0 as usize + 2);
+        assert_eq!(lines.last(), Some(&&b""[..]));
+        for line in &lines[..lines.len() - 1] {
+            let styles: Vec<&[u8]> = line.split(|&c| c == 0).collect();
             assert_eq!(styles.len(), 2);
             assert!(
                 styles
@@ -512,6 +512,9 @@ mod tests {
                     .all(|s| s.first().is_some_and(|l| (b'0'..=b'4').contains(l)))
             );
         }
+        let line = |m: Message| lines[m.0 as usize];
+        assert!(line(CHILD_SPAWNED).starts_with(b"3Child spawned with PID %d1."));
+        assert!(line(GOODBYE).ends_with(b"\x004Exiting: child has exited"));
     }
 
     #[test]
