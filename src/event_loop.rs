@@ -79,10 +79,11 @@ impl<'a> EventLoop<'a> {
                 let _ = sys::set_default_disposition(signal);
             }
         }
-        let pid1 = process::getpid().is_init();
+        let pid = process::getpid();
+        let pid1 = pid.is_init();
         if !pid1 {
             // Orphans of the child come to the init, not to whoever is above it.
-            let subreaper = process::set_child_subreaper(Some(process::getpid()));
+            let subreaper = process::set_child_subreaper(Some(pid));
             setup(b"become a subreaper", subreaper);
         }
         if config.pdeathsig != 0 {
@@ -91,40 +92,37 @@ impl<'a> EventLoop<'a> {
             let pdeathsig = process::set_parent_process_death_signal(Some(signal));
             setup(b"set the parent death signal", pdeathsig);
         }
-        let opened = |what: &[u8], result: Result<OwnedFd, Errno>| match result {
-            Ok(fd) => ManuallyDrop::new(fd),
-            Err(errno) => log.fatal(what, errno),
+        let epoll = match epoll::create(epoll::CreateFlags::CLOEXEC) {
+            Ok(epoll) => epoll,
+            Err(errno) => log.fatal(b"create an epoll instance", errno),
         };
-        let epoll = opened(
-            b"create an epoll instance",
-            epoll::create(epoll::CreateFlags::CLOEXEC),
-        );
-        let watch = |fd: &Fd, token: u64| {
+        // A new descriptor, watched for input with `token` as its epoll data.
+        let watched = |what: &[u8], result: Result<OwnedFd, Errno>, token: u64| {
+            let fd = match result {
+                Ok(fd) => ManuallyDrop::new(fd),
+                Err(errno) => log.fatal(what, errno),
+            };
             let data = epoll::EventData::new_u64(token);
-            let added = epoll::add(&*epoll, &**fd, data, epoll::EventFlags::IN);
+            let added = epoll::add(&epoll, &*fd, data, epoll::EventFlags::IN);
             setup(b"watch events", added);
+            fd
         };
-        let signals = opened(b"create a signalfd", sys::signalfd(!0));
-        watch(&signals, SIGNALS);
+        let signals = watched(b"create a signalfd", sys::signalfd(!0), SIGNALS);
         let new_timer = |token| {
             let flags = TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK;
-            let timer = opened(
-                b"create a timer",
-                rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags),
-            );
-            watch(&timer, token);
-            timer
+            let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags);
+            watched(b"create a timer", timer, token)
         };
         let grace_timer = (config.grace_seconds > 0).then(|| new_timer(GRACE));
         let mut delay_timers = heapless::Vec::new();
-        for token in (FIRST_DELAY..).take(config.delays.len()) {
-            let _ = delay_timers.push(new_timer(token));
+        for index in 0..config.delays.len() {
+            let _ = delay_timers.push(new_timer(FIRST_DELAY + index as u64));
         }
         Self {
             config,
             log,
             pid1,
-            epoll,
+            epoll: ManuallyDrop::new(epoll),
             signals,
             grace_timer,
             delay_timers,

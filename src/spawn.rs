@@ -51,20 +51,17 @@ pub fn spawn(
     let parent = process::getpid();
     match sys::fork()? {
         Forked::Parent(child) => Ok(child),
-        Forked::Child => sys::exit(run_child(config, argv, envp, parent, log)),
+        Forked::Child => run_child(config, argv, envp, parent, log),
     }
 }
 
-/// In the child: returns the exit code when the program cannot be started.
-fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid, log: &Log) -> u8 {
-    if let Err(code) = detach(config.session, log) {
-        return code;
-    }
+/// In the child: detaches it, runs the program, and exits if it cannot be started.
+fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid, log: &Log) -> ! {
+    detach(config.session, log);
     let mut listen_pid = *b"LISTEN_PID=\0\0\0\0\0\0\0\0\0\0\0";
     pass_socket_activation(envp, parent, &mut listen_pid);
     if let Err(errno) = sys::set_signal_mask(0) {
-        log.emit_text(log::SETUP_FAILED, b"unblock signals", errno);
-        return 1;
+        log.fatal(b"unblock signals", errno);
     }
     let command = argv.get(config.command).copied();
     let errno = execvp(argv, config.command, envp);
@@ -72,22 +69,26 @@ fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid,
     log.emit_text(log::EXEC_FAILED, command, errno);
     // dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
     // denied one, 1 otherwise.
-    match (config.personality, errno) {
+    sys::exit(match (config.personality, errno) {
         (Personality::Tini, Errno::NOENT) => 127,
         (Personality::Tini, Errno::ACCESS) => 126,
         (Personality::Tini, _) => 1,
         _ => 2,
-    }
+    })
 }
 
-fn detach(session: Session, log: &Log) -> Result<(), u8> {
+/// Gives the child its own session or process group; a failure ends it (status 1).
+fn detach(session: Session, log: &Log) {
+    let fail = |message, errno| -> ! {
+        log.emit(message, errno, ());
+        sys::exit(1)
+    };
     // SAFETY: stdin is only used for terminal ioctls; a closed one makes them fail.
     let stdin = unsafe { rustix::stdio::stdin() };
     match session {
         Session::New => {
             if let Err(errno) = process::setsid() {
-                log.emit(log::SETSID_FAILED, errno, ());
-                return Err(1);
+                fail(log::SETSID_FAILED, errno);
             }
             if let Err(errno) = process::ioctl_tiocsctty(stdin) {
                 log.emit(log::TTY_ATTACH_FAILED, errno, ());
@@ -96,22 +97,17 @@ fn detach(session: Session, log: &Log) -> Result<(), u8> {
         }
         Session::NewGroup => {
             if let Err(errno) = process::setpgid(None, None) {
-                log.emit(log::SETPGID_FAILED, errno, ());
-                return Err(1);
+                fail(log::SETPGID_FAILED, errno);
             }
             // Signals are still blocked, so a background group may take the terminal.
             match rustix::termios::tcsetpgrp(stdin, process::getpid()) {
                 Ok(()) => {}
                 Err(Errno::NOTTY | Errno::NXIO) => log.emit(log::NO_TTY, (), ()),
-                Err(errno) => {
-                    log.emit(log::TCSETPGRP_FAILED, errno, ());
-                    return Err(1);
-                }
+                Err(errno) => fail(log::TCSETPGRP_FAILED, errno),
             }
         }
         Session::Inherit => {}
     }
-    Ok(())
 }
 
 /// Socket activation through an engine: when LISTEN_PID names the init, the sockets are
