@@ -324,7 +324,10 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
 /// The value of `name` in the environment (`NAME=value` words).
 pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]> {
     env.iter()
-        .find_map(|entry| entry.as_ref().strip_prefix(name)?.strip_prefix(b"="))
+        .find_map(|entry| match signals::split_once(entry.as_ref(), b'=') {
+            (key, value) if key == name => value,
+            _ => None,
+        })
 }
 
 /// Reads argv and the environment. tini's parser moves options found after the

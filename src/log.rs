@@ -418,21 +418,22 @@ const DUMB_INIT_VERSION: &[u8] = concat!(
 
 const LICENSE: &[u8] = b"crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
 
-/// %t1: the basename of argv[0], %t2: `TINI_VERSION`.
+/// %t1: the basename of argv[0], %t2: `TINI_VERSION`. tini's own layout.
 const TINI_USAGE: &[u8] = b"%t1 (%t2)
 Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
 
 Execute a program under the supervision of a valid init process (crumb-init)
 
-  --version  Show version and exit.
-  -h         Show this help message and exit.
-  -s         Register as a process subreaper (done anyway when not PID 1).
-  -p SIGNAL  Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
-  -v         Generate more verbose output. Repeat up to 3 times.
-  -w         Print a warning when processes are getting reaped.
-  -g         Send signals to the child's process group.
-  -e CODE    Remap exit code CODE (from 0 to 255) to 0.
-  -l         Show license and exit.
+  --version: Show version and exit.
+  -h: Show this help message and exit.
+  -s: Register as a process subreaper (done anyway when not PID 1).
+  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
+  -v: Generate more verbose output. Repeat up to 3 times.
+  -w: Print a warning when processes are getting reaped.
+  -g: Send signals to the child's process group.
+  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
+  -l: Show license and exit.
+
 Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
 CRUMB_GRACE_PERIOD=SECONDS.
 ";
