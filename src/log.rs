@@ -152,6 +152,7 @@ struct Line {
 }
 
 impl Line {
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn new(fd: BorrowedFd<'static>) -> Self {
         Self {
             fd,
@@ -185,6 +186,7 @@ impl Line {
     }
 
     /// `SIGTERM`, or `SIGRT<n>` past the classic signals.
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn signal(&mut self, signal: i64) -> &mut Self {
         match signals::name(signal as u8) {
             Some(name) => self.text(b"SIG").text(name),

@@ -69,7 +69,7 @@ pub fn parse_decimal(text: &[u8]) -> Option<u32> {
 }
 
 /// The parts of `text` between `separator`s, as `split` gives them (an empty part after a
-/// trailing separator too), for every list here: one out-of-line `next` instead of a loop
+/// trailing separator too), for every list here: one shared `next` instead of a loop
 /// inlined into each user.
 #[derive(Clone)]
 pub struct Words<'a> {
@@ -87,7 +87,6 @@ pub fn words(text: &[u8], separator: u8) -> Words<'_> {
 impl<'a> Iterator for Words<'a> {
     type Item = &'a [u8];
 
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn next(&mut self) -> Option<&'a [u8]> {
         let (word, rest) = split_once(self.rest?, self.separator);
         self.rest = rest;

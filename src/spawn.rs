@@ -113,7 +113,6 @@ fn detach(session: Session, log: &Log) {
 /// Socket activation through an engine: when LISTEN_PID names the init, the sockets are
 /// meant for the service, so the child gets its own PID there (as catatonit does).
 /// `buffer` holds `LISTEN_PID=` and room for the digits and a NUL.
-#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22]) {
     const NAME: &[u8] = b"LISTEN_PID=";
     for entry in envp.iter_mut() {
@@ -139,7 +138,6 @@ fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22])
 /// execvp(): a name with a `/` is run as it is, any other is looked up in PATH (glibc's
 /// default when unset); a file the kernel cannot execute is run by /bin/sh; EACCES on
 /// any candidate is what is reported when none could be run.
-#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     let Some(&file) = argv.get(command) else {
         return Errno::NOENT;
