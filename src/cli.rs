@@ -345,7 +345,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Conf
             if argv
                 .iter()
                 .skip(1)
-                .any(|a| a.as_ref().eq_ignore_ascii_case(b"-v"))
+                .any(|a| matches!(a.as_ref(), [b'-', b'v' | b'V']))
             {
                 return Err(Stop::Version);
             }
