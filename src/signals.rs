@@ -115,8 +115,8 @@ pub fn parse(text: &[u8]) -> Option<u8> {
             .contains(&number)
             .then_some(number as u8);
     }
-    let text = match text {
-        [s, i, g, rest @ ..] if same_ignoring_case(&[*s, *i, *g], b"SIG") => rest,
+    let text = match text.split_at_checked(3) {
+        Some((sig, rest)) if same_ignoring_case(sig, b"SIG") => rest,
         _ => text,
     };
     if let Some(index) = words(NAMES, b' ').position(|name| same_ignoring_case(text, name)) {
