@@ -5,7 +5,7 @@
 //!
 //! # Binary size
 //!
-//! The release binary is meant to stay small (at most 16 KiB), so the code avoids what
+//! The release binary is meant to be small (the goal is 16 KiB), so the code avoids what
 //! costs bytes in Rust: error values built at every `?`, generic functions compiled once
 //! per argument type, tables of pointers, iterator adapters that do not fold away. A few
 //! functions are `#[inline(never)]`: LLVM would inline each into its only caller, making
