@@ -82,9 +82,11 @@ impl<'a> EventLoop<'a> {
         let pid = process::getpid();
         let pid1 = pid.is_init();
         if !pid1 {
-            // Orphans of the child come to the init, not to whoever is above it.
-            let subreaper = process::set_child_subreaper(Some(pid));
-            setup(b"become a subreaper", subreaper);
+            // Orphans of the child come to the init, not to whoever is above it. Not
+            // fatal: some emulators (qemu-user) refuse it, and dumb-init never asks.
+            if let Err(errno) = process::set_child_subreaper(Some(pid)) {
+                log.emit(log::NO_SUBREAPER, errno, ());
+            }
         }
         if config.pdeathsig != 0 {
             // SAFETY: the parser only accepts signal numbers 1..=64.

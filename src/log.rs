@@ -55,6 +55,9 @@ messages! {
     pub FORK_FAILED = 0 "Unable to fork. Exiting.", 0 "fork failed: %E1";
     /// A setup system call failed: %t1 says what it was for.
     pub SETUP_FAILED = 0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1";
+    pub NO_SUBREAPER =
+        3 "Unable to become a subreaper (errno=%e1); orphans go to the parent's reaper.",
+        1 "Not a child subreaper (%E1): orphans go to the parent's reaper";
     pub RECEIVED = 3 "Received signal %d1.", 3 "Received %s1";
     pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
     pub CHILD_EXITED =
