@@ -29,6 +29,13 @@ macro_rules! messages {
         const MESSAGES: &[u8] =
             concat!($($dumb_init_level, $dumb_init, "\0", $tini_level, $tini, "\n",)*)
                 .as_bytes();
+        /// The levels again, dumb-init's in the high nibble and tini's in the low one (15
+        /// for an empty text): most messages are not shown, and finding that out must
+        /// not cost a walk through `MESSAGES` on every signal.
+        const LEVELS: &[u8] = &[$(
+            (if $dumb_init.is_empty() { 15 } else { $dumb_init_level }) << 4
+                | (if $tini.is_empty() { 15 } else { $tini_level }),
+        )*];
     };
 }
 
@@ -301,6 +308,10 @@ impl Log<'_> {
 
     fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
         let tini = self.personality == Personality::Tini;
+        let levels = LEVELS.get(message.0 as usize).copied().unwrap_or(0xff);
+        if (if tini { levels & 15 } else { levels >> 4 }) > self.verbosity {
+            return;
+        }
         let styles = signals::words(MESSAGES, b'\n').nth(message.0 as usize);
         let (dumb_init, tini_style) = signals::split_once(styles.unwrap_or_default(), 0);
         let style = if tini { tini_style } else { Some(dumb_init) };
@@ -479,6 +490,29 @@ mod tests {
         let mut line = Line::new(nowhere());
         line.format(template, texts, numbers);
         String::from_utf8(line.buffer.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn levels_agree_with_the_texts() {
+        let lines: Vec<&[u8]> = MESSAGES
+            .split(|&c| c == b'\n')
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(lines.len(), LEVELS.len());
+        for (line, levels) in lines.iter().zip(LEVELS) {
+            let styles: Vec<&[u8]> = line.split(|&c| c == 0).collect();
+            let level = |style: &[u8]| {
+                if style.len() == 1 {
+                    15
+                } else {
+                    style[0] - b'0'
+                }
+            };
+            assert_eq!(
+                (level(styles[0]), level(styles[1])),
+                (levels >> 4, levels & 15)
+            );
+        }
     }
 
     #[test]
