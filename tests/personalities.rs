@@ -593,30 +593,8 @@ fn exit_codes_can_be_remapped_to_0() {
 
 #[test]
 fn tini_is_a_subreaper_without_s() {
-    let pidfile = scratch().join("tini-orphan.pid");
-    let script = format!(
-        "sh -c 'sleep 0.5 & echo $! > {}'; sleep 2",
-        pidfile.display()
-    );
-    let init = Running::start(our_tini(&["--", "sh", "-c", &script]));
-    let init_pid = init.init_pid();
-    eventually("the orphan's pid file", || {
-        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
-    });
-    let orphan: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
-    let ppid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("PPid:"))
-        .unwrap()
-        .trim()
-        .to_string();
-    assert_eq!(ppid, init_pid.to_string());
-    eventually("the orphan is reaped", || state(orphan).is_none());
+    let init =
+        orphan_is_reparented_and_reaped("tini", |script| our_tini(&["--", "sh", "-c", script]));
     let finished = init.finish();
     assert_eq!(finished.status.code(), Some(0));
     assert!(!finished.stderr.contains("WARN"), "{}", finished.stderr);

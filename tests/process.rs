@@ -213,36 +213,9 @@ fn as_pid_1_orphaned_zombies_are_reaped() {
 
 #[test]
 fn outside_a_namespace_orphans_come_to_crumb_init_and_are_reaped() {
-    let pidfile = scratch().join("orphan.pid");
-    let script = format!(
-        "sh -c 'sleep 0.5 & echo $! > {}'; sleep 2",
-        pidfile.display()
-    );
-    let init = Running::start(plain(bin(), &["-c", "sh", "-c", &script]));
-    let init_pid = init.init_pid();
-    eventually("the orphan's pid file", || {
-        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
+    let init = orphan_is_reparented_and_reaped("crumb-init", |script| {
+        plain(bin(), &["-c", "sh", "-c", script])
     });
-    let orphan: i32 = std::fs::read_to_string(&pidfile)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
-    let ppid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("PPid:"))
-        .unwrap()
-        .trim()
-        .to_string();
-    assert_eq!(
-        ppid,
-        init_pid.to_string(),
-        "the orphan was not reparented to crumb-init"
-    );
-    // It exits after 0.5 s and must not stay a zombie while the init runs on.
-    eventually("the orphan is reaped", || state(orphan).is_none());
-    assert_eq!(state(init_pid), Some('S'));
     init.signal(libc::SIGTERM);
     assert_eq!(init.finish().status.code(), Some(143));
 }

@@ -350,3 +350,62 @@ pub fn plainly_forwarded_signals() -> Vec<i32> {
         .filter(|s| ![9, 17, 19, 20, 21, 22].contains(s))
         .collect()
 }
+
+/// splitmix64: a tiny deterministic generator, so that a failing run can be replayed
+/// from its printed seed.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    pub fn pick<'a>(&mut self, items: &[&'a [u8]]) -> &'a [u8] {
+        items[self.below(items.len())]
+    }
+}
+
+/// Starts `init` (not PID 1, with arguments ending in `sh -c SCRIPT` as `script` makes
+/// them) over a child that leaves a short-lived orphan; checks that the orphan was
+/// reparented to the init and reaped while the init runs on. Returns the running init.
+pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> Command) -> Running {
+    let pidfile = scratch().join(format!("{name}-orphan.pid"));
+    let script = format!(
+        "sh -c 'sleep 0.5 & echo $! > {}'; sleep 2",
+        pidfile.display()
+    );
+    let init = Running::start(start(&script));
+    let init_pid = init.init_pid();
+    eventually("the orphan's pid file", || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n'))
+    });
+    let orphan: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
+    let ppid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(
+        ppid,
+        init_pid.to_string(),
+        "the orphan was not reparented to {name}"
+    );
+    // It exits after 0.5 s and must not stay a zombie while the init runs on.
+    eventually("the orphan is reaped", || state(orphan).is_none());
+    assert_eq!(state(init_pid), Some('S'));
+    init
+}
