@@ -6,26 +6,6 @@ use common::*;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-/// Runs `testkit status` under crumb-init with `options`; returns its lines.
-fn child_status(
-    namespace: bool,
-    options: &[&str],
-    prepare: impl FnOnce(&mut Command),
-) -> Vec<String> {
-    let testkit = testkit_str();
-    let mut args: Vec<&str> = options.to_vec();
-    args.extend([testkit.as_str(), "status"]);
-    let mut command = if namespace {
-        in_namespace(bin(), &args)
-    } else {
-        plain(bin(), &args)
-    };
-    prepare(&mut command);
-    let out = run(command);
-    assert_eq!(out.code(), 0, "{out:?}");
-    out.stdout.lines().map(str::to_string).collect()
-}
-
 fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
     lines
         .iter()
@@ -54,7 +34,8 @@ fn only_fds_0_1_2_and_7(command: &mut Command) {
 
 enum Show {
     Masks,
-    Fds,
+    /// `testkit status`: fds, working directory, ids, terminal, LISTEN_PID.
+    Status,
 }
 
 /// What the child of crumb-init (started with `options`) reports about itself.
@@ -68,7 +49,7 @@ fn child_view(
     let mut args: Vec<&str> = options.to_vec();
     match show {
         Show::Masks => args.extend(SHOW_MASKS.iter().chain(&["/proc/self/status"])),
-        Show::Fds => args.extend([testkit.as_str(), "status"]),
+        Show::Status => args.extend([testkit.as_str(), "status"]),
     }
     let mut command = if namespace {
         in_namespace(bin(), &args)
@@ -131,7 +112,7 @@ fn the_child_gets_only_the_descriptors_the_init_was_given() {
             vec!["-c"],
             vec!["--grace-period=5", "--delay=HUP:1"],
         ] {
-            let lines = child_view(Show::Fds, namespace, &options, |_| {});
+            let lines = child_view(Show::Status, namespace, &options, |_| {});
             assert_eq!(
                 field(&lines, "fds:"),
                 "[0, 1, 2, 7]",
@@ -145,7 +126,7 @@ fn the_child_gets_only_the_descriptors_the_init_was_given() {
 fn the_child_keeps_the_working_directory_and_the_init_moves_to_root() {
     let dir = scratch().join("cwd");
     std::fs::create_dir_all(&dir).unwrap();
-    let lines = child_status(false, &[], |command| {
+    let lines = child_view(Show::Status, false, &[], |command| {
         command.current_dir(&dir);
     });
     assert_eq!(field(&lines, "cwd:"), dir.display().to_string());
@@ -164,7 +145,7 @@ fn the_child_keeps_the_working_directory_and_the_init_moves_to_root() {
 #[test]
 fn sessions_and_process_groups() {
     // setsid mode: the child leads a new session and group.
-    let lines = child_status(false, &[], |_| {});
+    let lines = child_view(Show::Status, false, &[], |_| {});
     let ids = field(&lines, "ids:").to_string();
     let pid = ids
         .split_whitespace()
@@ -179,7 +160,7 @@ fn sessions_and_process_groups() {
         (vec!["-c"], None),
         (vec![], Some(("DUMB_INIT_SETSID", "0"))),
     ] {
-        let lines = child_status(false, &options, |command| {
+        let lines = child_view(Show::Status, false, &options, |command| {
             if let Some((key, value)) = env {
                 command.env(key, value);
             }
@@ -223,7 +204,7 @@ fn outside_a_namespace_orphans_come_to_crumb_init_and_are_reaped() {
 #[test]
 fn socket_activation_listen_pid_follows_to_the_child() {
     // As PID 1 the engine set LISTEN_PID=1 for the init: the child gets its own PID.
-    let lines = child_status(true, &[], |command| {
+    let lines = child_view(Show::Status, true, &[], |command| {
         command.env("LISTEN_PID", "1").env("LISTEN_FDS", "1");
     });
     let ids = field(&lines, "ids:").to_string();
@@ -233,7 +214,7 @@ fn socket_activation_listen_pid_follows_to_the_child() {
         .unwrap();
     assert_eq!(field(&lines, "LISTEN_PID="), pid);
     // Meant for some other process: left alone.
-    let lines = child_status(true, &[], |command| {
+    let lines = child_view(Show::Status, true, &[], |command| {
         command.env("LISTEN_PID", "4242");
     });
     assert_eq!(field(&lines, "LISTEN_PID="), "4242");
