@@ -253,8 +253,18 @@ fn closed_or_null_standard_streams_are_fine() {
 
 #[test]
 fn runs_as_an_unprivileged_user() {
-    let testkit = testkit_str();
-    let mut command = plain(bin(), &[&testkit, "signals"]);
+    // The checkout may sit in a directory only root can enter (a mktemp -d clone):
+    // copies in a world-readable directory.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch().join("unprivileged");
+    std::fs::create_dir_all(&dir).unwrap();
+    for path in [scratch(), dir.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (init, testkit) = (dir.join("crumb-init"), dir.join("testkit"));
+    std::fs::copy(bin(), &init).unwrap();
+    std::fs::copy(common::testkit(), &testkit).unwrap();
+    let mut command = plain(&init, &[testkit.to_str().unwrap(), "signals"]);
     command.uid(65534).gid(65534);
     let mut init = Running::start(command);
     init.expect("ready", |l| l.starts_with("ready child"));
