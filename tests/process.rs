@@ -253,17 +253,8 @@ fn closed_or_null_standard_streams_are_fine() {
 
 #[test]
 fn runs_as_an_unprivileged_user() {
-    // The checkout may sit in a directory only root can enter (a mktemp -d clone):
-    // copies in a world-readable directory.
-    use std::os::unix::fs::PermissionsExt;
-    let dir = scratch().join("unprivileged");
-    std::fs::create_dir_all(&dir).unwrap();
-    for path in [scratch(), dir.as_path()] {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let (init, testkit) = (dir.join("crumb-init"), dir.join("testkit"));
-    std::fs::copy(bin(), &init).unwrap();
-    std::fs::copy(common::testkit(), &testkit).unwrap();
+    let init = world_readable_copy(bin(), "crumb-init");
+    let testkit = world_readable_copy(&common::testkit(), "testkit");
     let mut command = plain(&init, &[testkit.to_str().unwrap(), "signals"]);
     command.uid(65534).gid(65534);
     let mut init = Running::start(command);

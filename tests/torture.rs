@@ -307,11 +307,8 @@ fn fork_failure_under_rlimit_nproc_as_an_unprivileged_user() {
         "uid {LONELY_UID} in use"
     );
     for name in ["crumb-init", "dumb-init"] {
-        let program = if name == "crumb-init" {
-            bin().to_path_buf()
-        } else {
-            named(name)
-        };
+        // Run by another user: a copy it can reach, under the name being tested.
+        let program = world_readable_copy(bin(), name);
         let mut command = plain(&program, &["true"]);
         command.uid(LONELY_UID).gid(LONELY_UID);
         // SAFETY: setrlimit is async-signal-safe. It runs after the setuid above, so the

@@ -409,3 +409,20 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
     assert_eq!(state(init_pid), Some('S'));
     init
 }
+
+/// A copy of `program`, named `name`, in a directory every user may enter: for tests
+/// that run as another user, since a checkout may sit where only root can go (a
+/// `mktemp -d` clone is mode 0700).
+pub fn world_readable_copy(program: &Path, name: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch().join("for-everyone");
+    std::fs::create_dir_all(&dir).unwrap();
+    for path in [scratch(), dir.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let copy = dir.join(name);
+    if !copy.exists() {
+        std::fs::copy(program, &copy).unwrap();
+    }
+    copy
+}
