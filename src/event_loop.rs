@@ -6,10 +6,11 @@
 //! once every other process has gone, within the grace period.
 
 use crate::cli::{Config, MAX_DELAYS};
-use crate::log::{self, Log};
+use crate::log::Log;
 use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
 use crate::status::ChildEnd;
 use crate::sys;
+use crate::texts;
 use core::mem::ManuallyDrop;
 use rustix::event::epoll;
 use rustix::fd::OwnedFd;
@@ -85,7 +86,7 @@ impl<'a> EventLoop<'a> {
             // Orphans of the child come to the init, not to whoever is above it. Not
             // fatal: some emulators (qemu-user) refuse it, and dumb-init never asks.
             if let Err(errno) = process::set_child_subreaper(Some(pid)) {
-                log.emit(log::NO_SUBREAPER, errno, ());
+                log.emit(texts::NO_SUBREAPER, errno, ());
             }
         }
         if config.pdeathsig != 0 {
@@ -196,10 +197,10 @@ impl<'a> EventLoop<'a> {
     }
 
     fn on_signal(&mut self, signal: u8) {
-        self.log.emit(log::RECEIVED, signal, ());
+        self.log.emit(texts::RECEIVED, signal, ());
         if self.ignore_once & bit(signal) != 0 {
             self.ignore_once &= !bit(signal);
-            self.log.emit(log::IGNORING_HANDOFF, signal, ());
+            self.log.emit(texts::IGNORING_HANDOFF, signal, ());
             return;
         }
         if signal == SIGCHLD {
@@ -207,7 +208,7 @@ impl<'a> EventLoop<'a> {
         }
         if self.config.pause {
             if signal == SIGINT || signal == SIGTERM {
-                self.log.emit(log::PAUSE_SHUTDOWN, signal, ());
+                self.log.emit(texts::PAUSE_SHUTDOWN, signal, ());
                 sys::exit(0);
             }
             return;
@@ -231,7 +232,7 @@ impl<'a> EventLoop<'a> {
                 return self.forward(signal); // no timer: do not lose the signal
             }
             self.held |= bit(signal);
-            self.log.emit(log::DELAYING, signal, seconds);
+            self.log.emit(texts::DELAYING, signal, seconds);
         }
         if signals::is_terminating(self.config.rewrite.get(signal).unwrap_or(signal)) {
             self.start_grace();
@@ -243,23 +244,23 @@ impl<'a> EventLoop<'a> {
     fn forward(&mut self, signal: u8) {
         let target = match self.config.rewrite.get(signal) {
             Some(target) => {
-                self.log.emit(log::TRANSLATING, signal, target);
+                self.log.emit(texts::TRANSLATING, signal, target);
                 target
             }
             None => signal,
         };
         if target == 0 {
-            self.log.emit(log::NOT_FORWARDED, target, ());
+            self.log.emit(texts::NOT_FORWARDED, target, ());
         } else {
             self.send(target);
-            self.log.emit(log::FORWARDED, target, ());
+            self.log.emit(texts::FORWARDED, target, ());
             if signals::is_terminating(target) {
                 self.terminated = true;
                 self.start_grace();
             }
         }
         if self.config.self_suspend && signals::is_job_control(signal) {
-            self.log.emit(log::SUSPENDING, (), ());
+            self.log.emit(texts::SUSPENDING, (), ());
             let _ = process::kill_process(process::getpid(), Signal::STOP);
         }
     }
@@ -321,14 +322,14 @@ impl<'a> EventLoop<'a> {
     fn reaped(&mut self, pid: Pid, end: ChildEnd) {
         let main = Some(pid) == self.child;
         let (message, main_message, value) = match end {
-            ChildEnd::Exited(code) => (log::CHILD_EXITED, log::MAIN_EXITED, code),
-            ChildEnd::Killed(signal) => (log::CHILD_KILLED, log::MAIN_KILLED, signal),
+            ChildEnd::Exited(code) => (texts::CHILD_EXITED, texts::MAIN_EXITED, code),
+            ChildEnd::Killed(signal) => (texts::CHILD_KILLED, texts::MAIN_KILLED, signal),
         };
         let pid = pid.as_raw_nonzero().get();
         self.log.emit(message, pid, value);
         if !main {
             if self.config.warn_on_reap {
-                self.log.emit(log::ZOMBIE_REAPED, pid, value);
+                self.log.emit(texts::ZOMBIE_REAPED, pid, value);
             }
             return;
         }
@@ -356,7 +357,7 @@ impl<'a> EventLoop<'a> {
 
     /// The end: crumb-init exits with the main child's (remapped) status.
     fn goodbye(&self, code: u8) -> ! {
-        self.log.emit(log::GOODBYE, code, ());
+        self.log.emit(texts::GOODBYE, code, ());
         sys::exit(code)
     }
 
@@ -369,7 +370,7 @@ impl<'a> EventLoop<'a> {
         }
         self.grace_running = true;
         self.log
-            .emit(log::GRACE_STARTED, self.config.grace_seconds, ());
+            .emit(texts::GRACE_STARTED, self.config.grace_seconds, ());
         if arm(timer, self.config.grace_seconds).is_err() {
             // Without a deadline the init could wait forever: end it now.
             self.grace_over();
@@ -382,7 +383,7 @@ impl<'a> EventLoop<'a> {
         }
         self.killing = true;
         self.held = 0;
-        self.log.emit(log::GRACE_OVER, (), ());
+        self.log.emit(texts::GRACE_OVER, (), ());
         self.signal_descendants(Signal::KILL);
     }
 

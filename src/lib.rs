@@ -21,6 +21,7 @@ pub mod signals;
 pub mod spawn;
 pub mod status;
 pub mod sys;
+pub mod texts;
 
 use cli::{Personality, Session};
 use cstr::CArg;
@@ -50,10 +51,10 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
     };
     log.verbosity = config.verbosity;
     if config.debug_from_env {
-        log.emit(log::DEBUG_FROM_ENV, (), ());
+        log.emit(texts::DEBUG_FROM_ENV, (), ());
     }
     if config.setsid_off_from_env {
-        log.emit(log::SETSID_OFF_FROM_ENV, (), ());
+        log.emit(texts::SETSID_OFF_FROM_ENV, (), ());
     }
 
     let mut event_loop = EventLoop::new(&config, &log);
@@ -66,7 +67,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         let child = match spawn::spawn(&config, argv, envp, &log) {
             Ok(child) => child,
             Err(errno) => {
-                log.emit(log::FORK_FAILED, errno, ());
+                log.emit(texts::FORK_FAILED, errno, ());
                 return 1;
             }
         };
@@ -74,12 +75,12 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
             .get(config.command)
             .map(|c| c.as_ref())
             .unwrap_or_default();
-        log.emit_text(log::CHILD_SPAWNED, command, child.as_raw_nonzero().get());
+        log.emit_text(texts::CHILD_SPAWNED, command, child.as_raw_nonzero().get());
         event_loop.watch_child(child, ignore_once);
     }
     // The init holds no directory busy; the child keeps the one it was started in.
     if let Err(errno) = rustix::process::chdir(c"/") {
-        log.emit(log::CHDIR_FAILED, errno, ());
+        log.emit(texts::CHDIR_FAILED, errno, ());
     }
     event_loop.run()
 }

@@ -1,100 +1,16 @@
 //! Every line crumb-init prints, in the style of the personality it runs as:
 //! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini, bare for pause.
 //!
-//! Each message is a pair of texts, one per style, with `%` placeholders: `%d1` prints
-//! argument 1 as a number, `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's
-//! `<errno> <strerror>` and `%E1` as the strerror text alone. Lines are assembled in a
-//! small buffer and written with one write(2), so that lines do not interleave.
+//! The texts (in `texts`) have `%` placeholders: `%d1` prints argument 1 as a number,
+//! `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's `<errno> <strerror>` and
+//! `%E1` as the strerror text alone. Lines are assembled in a small buffer and written
+//! with one write(2), so that lines do not interleave.
 
 use crate::cli::{self, GetoptError, INFO, Personality, Stop};
 use crate::signals;
+use crate::texts::{self, Message, Text};
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
-
-/// A message: its line in `MESSAGES`.
-#[derive(Clone, Copy)]
-pub struct Message(u8);
-
-/// Declares the messages: each one a constant naming its line of `MESSAGES`, in the
-/// same order as the lines, so that a call site passes a small number, not a slice.
-macro_rules! messages {
-    ($($(#[$doc:meta])* $vis:vis $name:ident =
-        $dumb_init_level:literal $dumb_init:literal, $tini_level:literal $tini:literal;)*) => {
-        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-        enum Lines { $($name,)* }
-        $($(#[$doc])* $vis const $name: Message = Message(Lines::$name as u8);)*
-        /// Every message in both styles, one per line: `<level><text>\0<level><text>`,
-        /// first dumb-init's (also pause's), then tini's. A level is a digit (ERROR 0 ..
-        /// TRACE 4, see cli.rs); an empty text is not printed in that style.
-        const MESSAGES: &[u8] =
-            concat!($($dumb_init_level, $dumb_init, "\0", $tini_level, $tini, "\n",)*)
-                .as_bytes();
-        /// The levels again, dumb-init's in the high nibble and tini's in the low one (15
-        /// for an empty text): most messages are not shown, and finding that out must
-        /// not cost a walk through `MESSAGES` on every signal.
-        const LEVELS: &[u8] = &[$(
-            (if $dumb_init.is_empty() { 15 } else { $dumb_init_level }) << 4
-                | (if $tini.is_empty() { 15 } else { $tini_level }),
-        )*];
-    };
-}
-
-messages! {
-    pub DEBUG_FROM_ENV = 3 "Running in debug mode.", 4 "";
-    pub SETSID_OFF_FROM_ENV = 3 "Not running in setsid mode.", 4 "";
-    pub TTY_DETACH_FAILED = 3 "Unable to detach from controlling tty (errno=%e1).", 4 "";
-    pub TTY_DETACHED =
-        3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
-        4 "";
-    pub TTY_DETACHED_NOT_LEADER =
-        3 "Detached from controlling tty, but was not session leader.",
-        4 "";
-    pub CHILD_SPAWNED =
-        3 "Child spawned with PID %d1.",
-        2 "Spawned child process '%t1' with pid '%d1'";
-    pub TTY_ATTACH_FAILED = 3 "Unable to attach to controlling tty (errno=%e1).", 4 "";
-    pub SETSID_DONE = 3 "setsid complete.", 4 "";
-    pub SETSID_FAILED = 0 "Unable to setsid (errno=%e1). Exiting.", 0 "setsid failed: %E1";
-    pub SETPGID_FAILED = 4 "", 0 "setpgid failed: %E1";
-    pub TCSETPGRP_FAILED = 4 "", 0 "tcsetpgrp failed: %E1";
-    pub NO_TTY = 4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)";
-    pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1";
-    pub FORK_FAILED = 0 "Unable to fork. Exiting.", 0 "fork failed: %E1";
-    /// A setup system call failed: %t1 says what it was for.
-    pub SETUP_FAILED = 0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1";
-    pub NO_SUBREAPER =
-        3 "Unable to become a subreaper (errno=%e1); orphans go to the parent's reaper.",
-        1 "Not a child subreaper (%E1): orphans go to the parent's reaper";
-    pub RECEIVED = 3 "Received signal %d1.", 3 "Received %s1";
-    pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
-    pub CHILD_EXITED =
-        3 "A child with PID %d1 exited with exit status %d2.",
-        3 "Reaped child with pid: '%d1'";
-    pub CHILD_KILLED =
-        3 "A child with PID %d1 was terminated by signal %d2.",
-        3 "Reaped child with pid: '%d1'";
-    pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')";
-    pub MAIN_KILLED = 4 "", 2 "Main child exited with signal (with signal '%s2')";
-    pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1";
-    pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "";
-    pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%s1'";
-    pub NOT_FORWARDED = 3 "Not forwarding signal %d1 to children (ignored).", 4 "";
-    pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "";
-    pub GOODBYE = 3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited";
-    pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%e1)", 4 "";
-    pub DELAYING =
-        3 "Delaying signal %d1 by %d2 seconds.",
-        3 "Delaying signal '%s1' by %d2s";
-    pub GRACE_STARTED =
-        3 "Giving the remaining processes %d1 seconds to exit.",
-        2 "Waiting up to %d1s for the remaining processes";
-    pub GRACE_OVER =
-        3 "Grace period over, killing the remaining processes.",
-        2 "Grace period over, killing the remaining processes";
-    /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
-    pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: %s1", 4 "";
-    BAD_VALUE = 4 "", 0 "Not a valid option for %t1: %t2";
-}
 
 /// A number for a `%d`, `%s`, `%e` or `%E` placeholder.
 #[derive(Clone, Copy)]
@@ -188,13 +104,6 @@ impl Line {
         self.text(decimal(value.unsigned_abs(), &mut digits))
     }
 
-    fn strerror(&mut self, code: i64) -> &mut Self {
-        match strerror(code) {
-            Some(text) => self.text(text),
-            None => self.text(b"Unknown error ").number(code),
-        }
-    }
-
     /// `SIGTERM`, or `SIGRT<n>` past the classic signals.
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn signal(&mut self, signal: i64) -> &mut Self {
@@ -204,8 +113,15 @@ impl Line {
         }
     }
 
+    /// Writes `template`, unpacked, with its placeholders filled.
+    fn format(&mut self, template: Text, texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
+        let mut unpacked = heapless::Vec::new();
+        texts::unpack(template, &mut unpacked);
+        self.fill(&unpacked, texts, numbers)
+    }
+
     /// Writes `template` with its placeholders filled (see the module doc).
-    fn format(&mut self, template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
+    fn fill(&mut self, template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
         let mut rest = template;
         loop {
             rest = match rest {
@@ -216,8 +132,8 @@ impl Line {
                     match kind {
                         b'd' => self.number(n),
                         b's' => self.signal(n),
-                        b'e' => self.number(n).text(b" ").strerror(n),
-                        b'E' => self.strerror(n),
+                        b'e' => self.number(n).text(b" ").error(n),
+                        b'E' => self.error(n),
                         _ => self.text(text),
                     };
                     tail
@@ -230,6 +146,11 @@ impl Line {
             };
         }
         self
+    }
+
+    /// glibc's strerror text for `code`.
+    fn error(&mut self, code: i64) -> &mut Self {
+        self.format(texts::error(code), [b"", b""], [code, 0])
     }
 
     fn flush(&mut self) {
@@ -249,25 +170,6 @@ impl Drop for Line {
     fn drop(&mut self) {
         self.flush();
     }
-}
-
-/// glibc's text for the errors an init meets (`<errno>:<text>;`, one string rather than
-/// a table of pointers); others print as `Unknown error N`.
-fn strerror(code: i64) -> Option<&'static [u8]> {
-    const TEXTS: &[u8] =
-        b"1:Operation not permitted;2:No such file or directory;3:No such process;\
-4:Interrupted system call;5:Input/output error;6:No such device or address;\
-7:Argument list too long;8:Exec format error;9:Bad file descriptor;10:No child processes;\
-11:Resource temporarily unavailable;12:Cannot allocate memory;13:Permission denied;\
-14:Bad address;16:Device or resource busy;20:Not a directory;21:Is a directory;\
-22:Invalid argument;23:Too many open files in system;24:Too many open files;\
-25:Inappropriate ioctl for device;26:Text file busy;36:File name too long;\
-38:Function not implemented;40:Too many levels of symbolic links;\
-80:Accessing a corrupted shared library;116:Stale file handle;";
-    signals::words(TEXTS, b';').find_map(|entry| {
-        let (number, text) = signals::split_once(entry, b':');
-        (signals::parse_decimal(number)? as i64 == code).then_some(text?)
-    })
 }
 
 #[derive(Clone, Copy)]
@@ -302,24 +204,18 @@ impl Log<'_> {
 
     /// A setup step failed: "Unable to <what>", and the program ends with status 1.
     pub fn fatal(&self, what: &[u8], errno: Errno) -> ! {
-        self.emit_text(SETUP_FAILED, what, errno);
+        self.emit_text(texts::SETUP_FAILED, what, errno);
         crate::sys::exit(1)
     }
 
     fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
         let tini = self.personality == Personality::Tini;
-        let levels = LEVELS.get(message.0 as usize).copied().unwrap_or(0xff);
-        if (if tini { levels & 15 } else { levels >> 4 }) > self.verbosity {
-            return;
-        }
-        let styles = signals::words(MESSAGES, b'\n').nth(message.0 as usize);
-        let (dumb_init, tini_style) = signals::split_once(styles.unwrap_or_default(), 0);
-        let style = if tini { tini_style } else { Some(dumb_init) };
-        let Some([level, text @ ..]) = style else {
-            return;
-        };
-        let level = level.wrapping_sub(b'0');
-        if text.is_empty() || level > self.verbosity {
+        let levels = texts::LEVELS
+            .get(message.0 as usize)
+            .copied()
+            .unwrap_or(0xff);
+        let level = if tini { levels & 15 } else { levels >> 4 };
+        if level > self.verbosity {
             return;
         }
         let mut line = Line::new(if tini && level >= INFO {
@@ -327,7 +223,7 @@ impl Log<'_> {
         } else {
             stderr()
         });
-        let (prefix, name, pid): (&[u8], &[u8], i64) = match self.personality {
+        match self.personality {
             Personality::Tini => {
                 const TAGS: &[u8] = b"FATALWARN INFO DEBUGTRACE";
                 let pid = rustix::process::getpid().as_raw_nonzero().get();
@@ -335,48 +231,42 @@ impl Log<'_> {
                     .get(level as usize * 5..)
                     .and_then(|t| t.get(..5))
                     .unwrap_or_default();
-                (b"[%t1 tini (%d1)] ", tag, pid.into())
+                line.format(texts::TINI_PREFIX, [tag, b""], [pid.into(), 0]);
             }
-            Personality::DumbInit => (b"[%t1] ", self.name, 0),
-            Personality::Pause => (b"", b"", 0),
-        };
-        line.format(prefix, [name, b""], [pid, 0]);
-        line.format(text, texts, numbers).text(b"\n");
+            Personality::DumbInit => {
+                line.format(texts::DUMB_INIT_PREFIX, [self.name, b""], [0, 0]);
+            }
+            Personality::Pause => {}
+        }
+        line.format(message.text(tini), texts, numbers).text(b"\n");
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
         let tini = self.personality == Personality::Tini;
         if let (true, Stop::BadValue(option, value)) = (tini, stop) {
-            return self.write(BAD_VALUE, [option, value], [0, 0]);
+            return self.write(texts::BAD_VALUE, [option, value], [0, 0]);
         }
         let mut out = Line::new(stderr());
         if let Stop::Getopt(error) = stop {
             getopt_error(&mut out, argv0, error);
         }
-        let (text, arg): (&[u8], &[u8]) = match (self.personality, stop) {
-            (Personality::Pause, Stop::Version) => (b"pause (crumb-init v%t2)\n", VERSION),
-            (_, Stop::Version) if tini => (b"%t2\n", TINI_VERSION),
-            (_, Stop::License) => (LICENSE, b""),
-            (_, _) if tini => (TINI_USAGE, TINI_VERSION),
-            (_, Stop::Help) => (DUMB_INIT_HELP, DUMB_INIT_VERSION),
-            (_, Stop::Version) => (b"%t2\n", DUMB_INIT_VERSION),
-            (_, Stop::NoCommand) => (
-                b"Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n",
-                b"",
-            ),
-            (_, Stop::BadRewrite) => (
-                b"Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
-This option can be specified multiple times.\nUse --help for full usage.\n",
-                b"",
-            ),
+        let text = match (self.personality, stop) {
+            (Personality::Pause, Stop::Version) => texts::PAUSE_VERSION,
+            (_, Stop::Version) if tini => texts::TINI_VERSION,
+            (_, Stop::License) => texts::LICENSE,
+            (_, _) if tini => texts::TINI_USAGE,
+            (_, Stop::Help) => texts::DUMB_INIT_HELP,
+            (_, Stop::Version) => texts::DUMB_INIT_VERSION,
+            (_, Stop::NoCommand) => texts::NO_COMMAND,
+            (_, Stop::BadRewrite) => texts::BAD_REWRITE,
             (_, Stop::BadValue(option, value)) => {
-                out.format(b"%t1: invalid argument '%t2' for '", [argv0, value], [0, 0])
+                out.format(texts::BAD_VALUE_USAGE, [argv0, value], [0, 0])
                     .text(option)
                     .text(b"'\n");
                 return;
             }
-            (_, Stop::PauseWithCommand) => (b"%t1: option '--pause' runs no command\n", b""),
+            (_, Stop::PauseWithCommand) => texts::PAUSE_WITH_COMMAND,
             (_, Stop::Getopt(_)) => return,
         };
         // tini and pause print help, version and license on stdout.
@@ -386,26 +276,21 @@ This option can be specified multiple times.\nUse --help for full usage.\n",
         }
         // tini names itself by its basename.
         let name = if tini { cli::basename(argv0) } else { argv0 };
-        out.format(text, [name, arg], [0, 0]);
+        out.format(text, [name, b""], [0, 0]);
     }
 }
 
 /// glibc getopt's wording.
 fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
-    let (template, arg): (&[u8], &[u8]) = match error {
-        GetoptError::Unrecognized(text) => (b"%t1: unrecognized option '--%t2'", text),
-        GetoptError::Invalid(c) => (b"%t1: invalid option -- '%t2'", core::slice::from_ref(c)),
-        GetoptError::ShortNeedsArgument(c) => (
-            b"%t1: option requires an argument -- '%t2'",
-            core::slice::from_ref(c),
-        ),
-        GetoptError::LongNeedsArgument(name) => (b"%t1: option '--%t2' requires an argument", name),
-        GetoptError::LongTakesNoArgument(name) => {
-            (b"%t1: option '--%t2' doesn't allow an argument", name)
+    let (template, arg): (Text, &[u8]) = match error {
+        GetoptError::Unrecognized(text) => (texts::UNRECOGNIZED, text),
+        GetoptError::Invalid(c) => (texts::INVALID, core::slice::from_ref(c)),
+        GetoptError::ShortNeedsArgument(c) => {
+            (texts::SHORT_NEEDS_ARGUMENT, core::slice::from_ref(c))
         }
-        GetoptError::Ambiguous(text, _) => {
-            (b"%t1: option '--%t2' is ambiguous; possibilities:", text)
-        }
+        GetoptError::LongNeedsArgument(name) => (texts::LONG_NEEDS_ARGUMENT, name),
+        GetoptError::LongTakesNoArgument(name) => (texts::LONG_TAKES_NO_ARGUMENT, name),
+        GetoptError::Ambiguous(text, _) => (texts::AMBIGUOUS, text),
     };
     out.format(template, [argv0, arg], [0, 0]);
     if let GetoptError::Ambiguous(_, candidates) = error {
@@ -417,64 +302,6 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     }
     out.text(b"\n");
 }
-
-const VERSION: &[u8] = env!("CARGO_PKG_VERSION").as_bytes();
-/// dockerd reads the part after ` - git.` as the init's commit for `docker info`.
-const TINI_VERSION: &[u8] = concat!(
-    "tini version 0.19.0 - git.crumb-init-",
-    env!("CARGO_PKG_VERSION")
-)
-.as_bytes();
-const DUMB_INIT_VERSION: &[u8] = concat!(
-    "crumb-init v",
-    env!("CARGO_PKG_VERSION"),
-    " (dumb-init v1.2.5 compatible)"
-)
-.as_bytes();
-
-const LICENSE: &[u8] = b"crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
-
-/// %t1: the basename of argv[0], %t2: `TINI_VERSION`. tini's own layout.
-const TINI_USAGE: &[u8] = b"%t1 (%t2)
-Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
-
-Execute a program under the supervision of a valid init process (crumb-init)
-
-  --version: Show version and exit.
-  -h: Show this help message and exit.
-  -s: Register as a process subreaper (done anyway when not PID 1).
-  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
-  -v: Generate more verbose output. Repeat up to 3 times.
-  -w: Print a warning when processes are getting reaped.
-  -g: Send signals to the child's process group.
-  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
-  -l: Show license and exit.
-
-Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
-CRUMB_GRACE_PERIOD=SECONDS.
-";
-
-/// %t1: argv[0], %t2: `DUMB_INIT_VERSION`. Tabs align the descriptions at column 24.
-const DUMB_INIT_HELP: &[u8] = b"%t2
-Usage: %t1 [option] command [[arg] ...]
-Runs the command as its child, forwards signals to it and reaps zombies.
- -c, --single-child\tsignal only the child, not its descendants
- -r, --rewrite s:r\tforward signal s as r (0: not at all); repeatable
- -v, --verbose\t\tprint debugging output to stderr
- -h, --help\t\tprint this help and exit
- -V, --version\t\tprint the version and exit
- --grace-period=SECONDS\twhen the child has exited or a terminating signal
-\t\t\tcame, give the others SECONDS to exit, then SIGKILL them
- --signal-all\t\tas PID 1, forward signals to every process
- --delay=SIG:SECONDS\thold signal SIG for SECONDS before forwarding it
- --no-self-suspend\tdo not stop after forwarding TSTP, TTIN or TTOU
- --pdeathsig=SIG\treceive SIG when the parent process dies
- --remap-exit=CODE\texit 0 when the child exits with CODE
- --pause\t\trun no command: reap until SIGINT or SIGTERM
-Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
-DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
-Full help: man crumb-init
-";
 
 #[cfg(test)]
 mod tests {
@@ -488,31 +315,8 @@ mod tests {
 
     fn formatted(template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> String {
         let mut line = Line::new(nowhere());
-        line.format(template, texts, numbers);
+        line.fill(template, texts, numbers);
         String::from_utf8(line.buffer.to_vec()).unwrap()
-    }
-
-    #[test]
-    fn levels_agree_with_the_texts() {
-        let lines: Vec<&[u8]> = MESSAGES
-            .split(|&c| c == b'\n')
-            .filter(|l| !l.is_empty())
-            .collect();
-        assert_eq!(lines.len(), LEVELS.len());
-        for (line, levels) in lines.iter().zip(LEVELS) {
-            let styles: Vec<&[u8]> = line.split(|&c| c == 0).collect();
-            let level = |style: &[u8]| {
-                if style.len() == 1 {
-                    15
-                } else {
-                    style[0] - b'0'
-                }
-            };
-            assert_eq!(
-                (level(styles[0]), level(styles[1])),
-                (levels >> 4, levels & 15)
-            );
-        }
     }
 
     #[test]
@@ -528,6 +332,10 @@ mod tests {
         );
         assert_eq!(formatted(b"%E1", [b"", b""], [200, 0]), "Unknown error 200");
         assert_eq!(
+            formatted(b"%E2", [b"", b""], [0, 2]),
+            "No such file or directory"
+        );
+        assert_eq!(
             formatted(b"'%s1' '%s2'", [b"", b""], [15, 40]),
             "'SIGTERM' 'SIGRT40'"
         );
@@ -537,32 +345,13 @@ mod tests {
     }
 
     #[test]
-    fn messages_have_both_styles() {
-        let lines: Vec<&[u8]> = MESSAGES.split(|&c| c == b'\n').collect();
-        // One line per message (BAD_VALUE is the last), then the empty rest after the
-        // last newline.
-        assert_eq!(lines.len(), BAD_VALUE.0 as usize + 2);
-        assert_eq!(lines.last(), Some(&&b""[..]));
-        for line in &lines[..lines.len() - 1] {
-            let styles: Vec<&[u8]> = line.split(|&c| c == 0).collect();
-            assert_eq!(styles.len(), 2);
-            assert!(
-                styles
-                    .iter()
-                    .all(|s| s.first().is_some_and(|l| (b'0'..=b'4').contains(l)))
-            );
-        }
-        let line = |m: Message| lines[m.0 as usize];
-        assert!(line(CHILD_SPAWNED).starts_with(b"3Child spawned with PID %d1."));
-        assert!(line(GOODBYE).ends_with(b"\x004Exiting: child has exited"));
-    }
-
-    #[test]
-    fn strerror_texts() {
-        assert_eq!(strerror(2), Some(&b"No such file or directory"[..]));
-        assert_eq!(strerror(13), Some(&b"Permission denied"[..]));
-        assert_eq!(strerror(8), Some(&b"Exec format error"[..]));
-        assert_eq!(strerror(200), None);
+    fn packed_templates_are_filled() {
+        let mut line = Line::new(nowhere());
+        line.format(texts::SETUP_FAILED.text(false), [b"fork", b""], [11, 0]);
+        assert_eq!(
+            line.buffer.as_slice(),
+            b"Unable to fork (errno=11 Resource temporarily unavailable). Exiting."
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::cstr::CArg;
 use crate::log::{self, Log};
 use crate::signals::{self, SigSet};
 use crate::sys::{self, Forked};
+use crate::texts;
 use rustix::io::Errno;
 use rustix::process::{self, Pid};
 
@@ -27,15 +28,15 @@ pub fn release_tty(log: &Log) -> SigSet {
     };
     match released {
         Err(errno) => {
-            log.emit(log::TTY_DETACH_FAILED, errno, ());
+            log.emit(texts::TTY_DETACH_FAILED, errno, ());
             0
         }
         Ok(()) if process::getsid(None) == Ok(process::getpid()) => {
-            log.emit(log::TTY_DETACHED, (), ());
+            log.emit(texts::TTY_DETACHED, (), ());
             signals::bit(signals::SIGHUP) | signals::bit(signals::SIGCONT)
         }
         Ok(()) => {
-            log.emit(log::TTY_DETACHED_NOT_LEADER, (), ());
+            log.emit(texts::TTY_DETACHED_NOT_LEADER, (), ());
             0
         }
     }
@@ -66,7 +67,7 @@ fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid,
     let command = argv.get(config.command).copied();
     let errno = execvp(argv, config.command, envp);
     let command = command.as_ref().map(AsRef::as_ref).unwrap_or_default();
-    log.emit_text(log::EXEC_FAILED, command, errno);
+    log.emit_text(texts::EXEC_FAILED, command, errno);
     // dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
     // denied one, 1 otherwise.
     sys::exit(match (config.personality, errno) {
@@ -88,22 +89,22 @@ fn detach(session: Session, log: &Log) {
     match session {
         Session::New => {
             if let Err(errno) = process::setsid() {
-                fail(log::SETSID_FAILED, errno);
+                fail(texts::SETSID_FAILED, errno);
             }
             if let Err(errno) = process::ioctl_tiocsctty(stdin) {
-                log.emit(log::TTY_ATTACH_FAILED, errno, ());
+                log.emit(texts::TTY_ATTACH_FAILED, errno, ());
             }
-            log.emit(log::SETSID_DONE, (), ());
+            log.emit(texts::SETSID_DONE, (), ());
         }
         Session::NewGroup => {
             if let Err(errno) = process::setpgid(None, None) {
-                fail(log::SETPGID_FAILED, errno);
+                fail(texts::SETPGID_FAILED, errno);
             }
             // Signals are still blocked, so a background group may take the terminal.
             match rustix::termios::tcsetpgrp(stdin, process::getpid()) {
                 Ok(()) => {}
-                Err(Errno::NOTTY | Errno::NXIO) => log.emit(log::NO_TTY, (), ()),
-                Err(errno) => fail(log::TCSETPGRP_FAILED, errno),
+                Err(Errno::NOTTY | Errno::NXIO) => log.emit(texts::NO_TTY, (), ()),
+                Err(errno) => fail(texts::TCSETPGRP_FAILED, errno),
             }
         }
         Session::Inherit => {}

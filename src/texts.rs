@@ -1,0 +1,395 @@
+//! Every text crumb-init prints, stored compressed.
+//!
+//! The texts are a third of the binary, and English repeats itself. At compile time,
+//! `pack` (a const fn) replaces the most frequent pair of neighbouring bytes with a byte
+//! no text uses (0x80 and up: the texts are ASCII), and again, up to 128 times: byte
+//! pair encoding. That takes the texts from 5.2 KB to about 3.2 KB; expanding a byte
+//! back into its pair, recursively, takes a few instructions. Texts end with a NUL,
+//! which is never part of a pair, so the n-th text is found by counting NULs.
+//!
+//! Placeholders (`%d1`, `%t2`, ...) are filled in by `log`, after unpacking.
+
+/// A text: its position in the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Text(pub u8);
+
+/// A message logged in the personality's style: texts `2 * n` (dumb-init's, also
+/// pause's) and `2 * n + 1` (tini's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message(pub u8);
+
+impl Message {
+    pub fn text(self, tini: bool) -> Text {
+        Text(2 * self.0 + tini as u8)
+    }
+}
+
+/// Declares the catalogue: a constant for each message and text, in the order of the
+/// packed texts, and the table of error texts.
+macro_rules! catalogue {
+    (
+        messages {
+            $($(#[$doc:meta])* $vis:vis $name:ident =
+                $dumb_init_level:literal $dumb_init:literal,
+                $tini_level:literal $tini:literal;)*
+        }
+        texts { $($(#[$text_doc:meta])* $text_name:ident = $($text:expr),+;)* }
+        errors { $($errno:literal $error:literal,)* }
+    ) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        enum Messages { $($name,)* }
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        enum Texts { $($text_name,)* }
+        const MESSAGE_COUNT: u8 = [$(Messages::$name),*].len() as u8;
+        const TEXT_COUNT: u8 = [$(Texts::$text_name),*].len() as u8;
+        $($(#[$doc])* $vis const $name: Message = Message(Messages::$name as u8);)*
+        $($(#[$text_doc])* pub const $text_name: Text =
+            Text(2 * MESSAGE_COUNT + Texts::$text_name as u8);)*
+        /// The texts of [`error`], for these error numbers in this order.
+        const ERRNOS: &[u8] = &[$($errno),*];
+        /// Each message's level in either style, dumb-init's in the high nibble and
+        /// tini's in the low one (15 for an empty text): a message that is not shown
+        /// costs no unpacking. A level is ERROR 0 .. TRACE 4, see cli.rs.
+        pub const LEVELS: &[u8] = &[$(
+            (if $dumb_init.is_empty() { 15 } else { $dumb_init_level }) << 4
+                | (if $tini.is_empty() { 15 } else { $tini_level }),
+        )*];
+        /// Every text, NUL-terminated: the messages' two styles, the other texts, then
+        /// the error texts.
+        const RAW: &[u8] = concat!(
+            $($dumb_init, "\0", $tini, "\0",)*
+            $($($text,)+ "\0",)*
+            $($error, "\0",)*
+        )
+        .as_bytes();
+    };
+}
+
+catalogue! {
+    messages {
+        pub DEBUG_FROM_ENV = 3 "Running in debug mode.", 4 "";
+        pub SETSID_OFF_FROM_ENV = 3 "Not running in setsid mode.", 4 "";
+        pub TTY_DETACH_FAILED = 3 "Unable to detach from controlling tty (errno=%e1).", 4 "";
+        pub TTY_DETACHED =
+            3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
+            4 "";
+        pub TTY_DETACHED_NOT_LEADER =
+            3 "Detached from controlling tty, but was not session leader.",
+            4 "";
+        pub CHILD_SPAWNED =
+            3 "Child spawned with PID %d1.",
+            2 "Spawned child process '%t1' with pid '%d1'";
+        pub TTY_ATTACH_FAILED = 3 "Unable to attach to controlling tty (errno=%e1).", 4 "";
+        pub SETSID_DONE = 3 "setsid complete.", 4 "";
+        pub SETSID_FAILED = 0 "Unable to setsid (errno=%e1). Exiting.", 0 "setsid failed: %E1";
+        pub SETPGID_FAILED = 4 "", 0 "setpgid failed: %E1";
+        pub TCSETPGRP_FAILED = 4 "", 0 "tcsetpgrp failed: %E1";
+        pub NO_TTY = 4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)";
+        pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1";
+        pub FORK_FAILED = 0 "Unable to fork. Exiting.", 0 "fork failed: %E1";
+        /// A setup system call failed: %t1 says what it was for.
+        pub SETUP_FAILED = 0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1";
+        pub NO_SUBREAPER =
+            3 "Unable to become a subreaper (errno=%e1); orphans go to the parent's reaper.",
+            1 "Not a child subreaper (%E1): orphans go to the parent's reaper";
+        pub RECEIVED = 3 "Received signal %d1.", 3 "Received %s1";
+        pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
+        pub CHILD_EXITED =
+            3 "A child with PID %d1 exited with exit status %d2.",
+            3 "Reaped child with pid: '%d1'";
+        pub CHILD_KILLED =
+            3 "A child with PID %d1 was terminated by signal %d2.",
+            3 "Reaped child with pid: '%d1'";
+        pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')";
+        pub MAIN_KILLED = 4 "", 2 "Main child exited with signal (with signal '%s2')";
+        pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1";
+        pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "";
+        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%s1'";
+        pub NOT_FORWARDED = 3 "Not forwarding signal %d1 to children (ignored).", 4 "";
+        pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "";
+        pub GOODBYE = 3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited";
+        pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%e1)", 4 "";
+        pub DELAYING =
+            3 "Delaying signal %d1 by %d2 seconds.",
+            3 "Delaying signal '%s1' by %d2s";
+        pub GRACE_STARTED =
+            3 "Giving the remaining processes %d1 seconds to exit.",
+            2 "Waiting up to %d1s for the remaining processes";
+        pub GRACE_OVER =
+            3 "Grace period over, killing the remaining processes.",
+            2 "Grace period over, killing the remaining processes";
+        /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
+        pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: %s1", 4 "";
+        pub BAD_VALUE = 4 "", 0 "Not a valid option for %t1: %t2";
+    }
+    texts {
+        /// The start of a line: %t1 is the name crumb-init was called by.
+        DUMB_INIT_PREFIX = "[%t1] ";
+        /// %t1: the level's tag, %d1: crumb-init's PID.
+        TINI_PREFIX = "[%t1 tini (%d1)] ";
+        // glibc getopt's wording: %t1 is argv[0], %t2 what was given.
+        UNRECOGNIZED = "%t1: unrecognized option '--%t2'";
+        INVALID = "%t1: invalid option -- '%t2'";
+        SHORT_NEEDS_ARGUMENT = "%t1: option requires an argument -- '%t2'";
+        LONG_NEEDS_ARGUMENT = "%t1: option '--%t2' requires an argument";
+        LONG_TAKES_NO_ARGUMENT = "%t1: option '--%t2' doesn't allow an argument";
+        AMBIGUOUS = "%t1: option '--%t2' is ambiguous; possibilities:";
+        NO_COMMAND = "Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n";
+        BAD_REWRITE =
+            "Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
+This option can be specified multiple times.\nUse --help for full usage.\n";
+        /// Followed by the option's name and `'`.
+        BAD_VALUE_USAGE = "%t1: invalid argument '%t2' for '";
+        PAUSE_WITH_COMMAND = "%t1: option '--pause' runs no command\n";
+        DUMB_INIT_VERSION = "crumb-init v", env!("CARGO_PKG_VERSION"),
+            " (dumb-init v1.2.5 compatible)\n";
+        /// dockerd reads the part after ` - git.` as the init's commit for `docker info`.
+        TINI_VERSION = "tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION"), "\n";
+        PAUSE_VERSION = "pause (crumb-init v", env!("CARGO_PKG_VERSION"), ")\n";
+        LICENSE = "crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
+        /// %t1: the basename of argv[0]. tini's own layout.
+        TINI_USAGE = "%t1 (tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION"), ")
+Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
+
+Execute a program under the supervision of a valid init process (crumb-init)
+
+  --version: Show version and exit.
+  -h: Show this help message and exit.
+  -s: Register as a process subreaper (done anyway when not PID 1).
+  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
+  -v: Generate more verbose output. Repeat up to 3 times.
+  -w: Print a warning when processes are getting reaped.
+  -g: Send signals to the child's process group.
+  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
+  -l: Show license and exit.
+
+Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
+CRUMB_GRACE_PERIOD=SECONDS.
+";
+        /// %t1: argv[0]. Tabs align the descriptions at column 24.
+        DUMB_INIT_HELP = "crumb-init v", env!("CARGO_PKG_VERSION"), " (dumb-init v1.2.5 compatible)
+Usage: %t1 [option] command [[arg] ...]
+Runs the command as its child, forwards signals to it and reaps zombies.
+ -c, --single-child\tsignal only the child, not its descendants
+ -r, --rewrite s:r\tforward signal s as r (0: not at all); repeatable
+ -v, --verbose\t\tprint debugging output to stderr
+ -h, --help\t\tprint this help and exit
+ -V, --version\t\tprint the version and exit
+ --grace-period=SECONDS\twhen the child has exited or a terminating signal
+\t\t\tcame, give the others SECONDS to exit, then SIGKILL them
+ --signal-all\t\tas PID 1, forward signals to every process
+ --delay=SIG:SECONDS\thold signal SIG for SECONDS before forwarding it
+ --no-self-suspend\tdo not stop after forwarding TSTP, TTIN or TTOU
+ --pdeathsig=SIG\treceive SIG when the parent process dies
+ --remap-exit=CODE\texit 0 when the child exits with CODE
+ --pause\t\trun no command: reap until SIGINT or SIGTERM
+Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
+DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
+Full help: man crumb-init
+";
+        /// An error number without a text of its own: `Unknown error %d1`.
+        UNKNOWN_ERROR = "Unknown error %d1";
+    }
+    // glibc's texts for the errors an init meets.
+    errors {
+        1 "Operation not permitted",
+        2 "No such file or directory",
+        3 "No such process",
+        4 "Interrupted system call",
+        5 "Input/output error",
+        6 "No such device or address",
+        7 "Argument list too long",
+        8 "Exec format error",
+        9 "Bad file descriptor",
+        10 "No child processes",
+        11 "Resource temporarily unavailable",
+        12 "Cannot allocate memory",
+        13 "Permission denied",
+        14 "Bad address",
+        16 "Device or resource busy",
+        20 "Not a directory",
+        21 "Is a directory",
+        22 "Invalid argument",
+        23 "Too many open files in system",
+        24 "Too many open files",
+        25 "Inappropriate ioctl for device",
+        26 "Text file busy",
+        36 "File name too long",
+        38 "Function not implemented",
+        40 "Too many levels of symbolic links",
+        80 "Accessing a corrupted shared library",
+        116 "Stale file handle",
+    }
+}
+
+/// glibc's text for error `code`, or `UNKNOWN_ERROR`.
+pub fn error(code: i64) -> Text {
+    match ERRNOS.iter().position(|&errno| errno as i64 == code) {
+        Some(at) => Text(2 * MESSAGE_COUNT + TEXT_COUNT + at as u8),
+        None => UNKNOWN_ERROR,
+    }
+}
+
+/// The longest unpacked text fits in this (a unit test checks).
+pub const MAX_LEN: usize = 1280;
+
+/// Appends `text`, unpacked, to `out` (what fits).
+pub fn unpack(text: Text, out: &mut heapless::Vec<u8, MAX_LEN>) {
+    let packed = crate::signals::words(&PACKED, 0).nth(text.0 as usize);
+    for &byte in packed.unwrap_or_default() {
+        expand(byte, out);
+    }
+}
+
+fn expand(byte: u8, out: &mut heapless::Vec<u8, MAX_LEN>) {
+    match PAIRS.get(byte.wrapping_sub(FIRST_CODE) as usize) {
+        Some(&[first, second]) => {
+            expand(first, out);
+            expand(second, out);
+        }
+        None => {
+            let _ = out.push(byte);
+        }
+    }
+}
+
+/// The byte standing for the first pair; the texts use only the bytes below.
+const FIRST_CODE: u8 = 0x80;
+const MAX_PAIRS: usize = 128;
+
+struct Packing<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+    pairs: [[u8; 2]; MAX_PAIRS],
+    pair_count: usize,
+}
+
+#[allow(long_running_const_eval)]
+const PACKING: Packing<{ RAW.len() }> = pack(RAW);
+static PACKED: [u8; PACKING.len] = prefix(&PACKING.bytes);
+static PAIRS: [[u8; 2]; PACKING.pair_count] = prefix(&PACKING.pairs);
+
+/// Byte pair encoding of `raw` (see the module doc). Runs in the compiler only.
+const fn pack<const N: usize>(raw: &[u8]) -> Packing<N> {
+    let mut bytes = [0u8; N];
+    let mut len = 0;
+    while len < N {
+        assert!(raw[len] < FIRST_CODE, "texts are ASCII");
+        bytes[len] = raw[len];
+        len += 1;
+    }
+    let mut pairs = [[0u8; 2]; MAX_PAIRS];
+    let mut pair_count = 0;
+    // How often each pair occurs, indexed by first byte * 256 + second byte.
+    let mut counts = [0u16; 1 << 16];
+    while pair_count < MAX_PAIRS {
+        let (mut best, mut best_count) = (0, 0);
+        let mut i = 1;
+        while i < len {
+            if bytes[i - 1] != 0 && bytes[i] != 0 {
+                let pair = (bytes[i - 1] as usize) << 8 | bytes[i] as usize;
+                counts[pair] += 1;
+                if counts[pair] > best_count {
+                    (best, best_count) = (pair, counts[pair]);
+                }
+            }
+            i += 1;
+        }
+        i = 1;
+        while i < len {
+            counts[(bytes[i - 1] as usize) << 8 | bytes[i] as usize] = 0;
+            i += 1;
+        }
+        // A pair costs two bytes in the table: it pays off from three replacements.
+        if best_count < 3 {
+            break;
+        }
+        let (first, second) = ((best >> 8) as u8, best as u8);
+        pairs[pair_count] = [first, second];
+        let code = FIRST_CODE + pair_count as u8;
+        pair_count += 1;
+        let (mut from, mut to) = (0, 0);
+        while from < len {
+            if from + 1 < len && bytes[from] == first && bytes[from + 1] == second {
+                bytes[to] = code;
+                from += 2;
+            } else {
+                bytes[to] = bytes[from];
+                from += 1;
+            }
+            to += 1;
+        }
+        len = to;
+    }
+    Packing {
+        bytes,
+        len,
+        pairs,
+        pair_count,
+    }
+}
+
+/// The first M items.
+const fn prefix<T: Copy, const M: usize>(items: &[T]) -> [T; M] {
+    let mut out = [items[0]; M];
+    let mut i = 0;
+    while i < M {
+        out[i] = items[i];
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unpacked(text: Text) -> Vec<u8> {
+        let mut out = heapless::Vec::new();
+        unpack(text, &mut out);
+        out.to_vec()
+    }
+
+    #[test]
+    fn every_text_unpacks_to_its_original() {
+        let originals: Vec<&[u8]> = RAW.split(|&c| c == 0).collect();
+        let count = 2 * MESSAGE_COUNT as usize + TEXT_COUNT as usize + ERRNOS.len();
+        // NUL-terminated: the split leaves an empty rest after the last one.
+        assert_eq!(originals.len(), count + 1);
+        for (i, original) in originals[..count].iter().enumerate() {
+            assert!(original.len() < MAX_LEN);
+            assert_eq!(unpacked(Text(i as u8)), *original, "text {i}");
+        }
+        assert!(PACKED.len() < RAW.len() * 2 / 3, "packing gains a third");
+    }
+
+    #[test]
+    fn texts_are_found_by_name() {
+        assert_eq!(
+            unpacked(CHILD_SPAWNED.text(false)),
+            b"Child spawned with PID %d1."
+        );
+        assert_eq!(unpacked(GOODBYE.text(true)), b"Exiting: child has exited");
+        assert_eq!(unpacked(UNKNOWN_ERROR), b"Unknown error %d1");
+        assert_eq!(unpacked(error(2)), b"No such file or directory");
+        assert_eq!(unpacked(error(13)), b"Permission denied");
+        assert_eq!(unpacked(error(116)), b"Stale file handle");
+        assert_eq!(error(200), UNKNOWN_ERROR);
+        assert_eq!(error(-1), UNKNOWN_ERROR);
+    }
+
+    #[test]
+    fn levels_follow_the_texts() {
+        assert_eq!(LEVELS.len(), MESSAGE_COUNT as usize);
+        // An empty text has level 15: never shown.
+        assert_eq!(LEVELS[SETPGID_FAILED.0 as usize], 0xf0);
+        assert_eq!(LEVELS[CHILD_SPAWNED.0 as usize], 0x32);
+        for (m, levels) in LEVELS.iter().enumerate() {
+            for (tini, level) in [(false, levels >> 4), (true, levels & 15)] {
+                let empty = unpacked(Message(m as u8).text(tini)).is_empty();
+                assert_eq!(empty, level == 15, "message {m}");
+                assert!(level <= 4 || level == 15);
+            }
+        }
+    }
+}
