@@ -33,6 +33,24 @@ const LD_FLAGS: &[&str] = &[
     "--no-eh-frame-hdr",
 ];
 
+/// The whole layout: code and constants in one read-only, executable segment that also
+/// maps the ELF and program headers, and the stack marked non-executable. The default
+/// layout spends a program header on a segment for the constants and one on PT_PHDR,
+/// which only a dynamic loader reads: 184 bytes. There is no writable data to map (no
+/// `static mut`, no allocator); the assertion keeps it so. Unwind tables are dead
+/// weight with panic=abort and no unwinder; rustc emits them anyway, so they go.
+const LINKER_SCRIPT: &str = "\
+ENTRY(_start)
+PHDRS { text PT_LOAD FILEHDR PHDRS; stack PT_GNU_STACK FLAGS(6); }
+SECTIONS {
+  . = 0x200000 + SIZEOF_HEADERS;
+  .text : { *(.text._start) *(.text .text.*) *(.rodata .rodata.*) *(.srodata .srodata.*) } :text
+  .data : { *(.data .data.* .sdata .sdata.* .bss .bss.* .sbss .sbss.*) }
+  /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) *(.note .note.*) }
+}
+ASSERT(SIZEOF(.data) == 0, \"crumb-init has no writable data: the layout maps none\");
+";
+
 /// Whether the linker cargo resolved for the target (`RUSTC_LINKER`, set when a
 /// `target.<triple>.linker` is configured) takes ld's command line rather than cc's.
 fn ld_flavour(linker: &Path) -> bool {
@@ -41,12 +59,9 @@ fn ld_flavour(linker: &Path) -> bool {
 }
 
 fn main() {
-    // Unwind tables are dead weight with panic=abort and no unwinder; rustc emits them
-    // anyway on this target, so the linker script drops them.
     let script =
         PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("crumb-init.ld");
-    fs::write(&script, "SECTIONS { /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) } } INSERT AFTER .text;\n")
-        .expect("write the linker script");
+    fs::write(&script, LINKER_SCRIPT).expect("write the linker script");
     let ld = env::var_os("RUSTC_LINKER").is_some_and(|linker| ld_flavour(Path::new(&linker)));
     let script = script.display();
     if ld {
