@@ -11,13 +11,11 @@ use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, b
 use crate::status::ChildEnd;
 use crate::sys;
 use crate::texts;
-use core::mem::ManuallyDrop;
 use rustix::event::epoll;
-use rustix::fd::OwnedFd;
-use rustix::fs::{Mode, OFlags};
+use rustix::fd::BorrowedFd;
 use rustix::io::{self, Errno};
 use rustix::process::{self, Pid, Signal, WaitOptions};
-use rustix::time::{Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec};
+use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec};
 
 /// epoll tokens: the signalfd, the grace timer, then one timer per delayed signal.
 const SIGNALS: u64 = 0;
@@ -29,9 +27,8 @@ const SIGINFO_SIZE: usize = 128;
 /// Records read per read(2).
 const SIGINFO_BATCH: usize = 16;
 
-/// A descriptor the init opens once and keeps until it exits: nothing closes it (the
-/// kernel does, at exit_group), so there is no drop code for it anywhere.
-type Fd = ManuallyDrop<OwnedFd>;
+/// A descriptor the init opens once and keeps until it exits (see `sys::kept_fd`).
+type Fd = BorrowedFd<'static>;
 
 pub struct EventLoop<'a> {
     config: &'a Config,
@@ -95,27 +92,23 @@ impl<'a> EventLoop<'a> {
             let pdeathsig = process::set_parent_process_death_signal(Some(signal));
             setup(b"set the parent death signal", pdeathsig);
         }
-        let epoll = match epoll::create(epoll::CreateFlags::CLOEXEC) {
+        let epoll = match sys::epoll_create() {
             Ok(epoll) => epoll,
             Err(errno) => log.fatal(b"create an epoll instance", errno),
         };
         // A new descriptor, watched for input with `token` as its epoll data.
-        let watched = |what: &[u8], result: Result<OwnedFd, Errno>, token: u64| {
+        let watched = |what: &[u8], result: Result<Fd, Errno>, token: u64| {
             let fd = match result {
-                Ok(fd) => ManuallyDrop::new(fd),
+                Ok(fd) => fd,
                 Err(errno) => log.fatal(what, errno),
             };
             let data = epoll::EventData::new_u64(token);
-            let added = epoll::add(&epoll, &*fd, data, epoll::EventFlags::IN);
+            let added = epoll::add(epoll, fd, data, epoll::EventFlags::IN);
             setup(b"watch events", added);
             fd
         };
         let signals = watched(b"create a signalfd", sys::signalfd(!0), SIGNALS);
-        let new_timer = |token| {
-            let flags = TimerfdFlags::CLOEXEC | TimerfdFlags::NONBLOCK;
-            let timer = rustix::time::timerfd_create(TimerfdClockId::Monotonic, flags);
-            watched(b"create a timer", timer, token)
-        };
+        let new_timer = |token| watched(b"create a timer", sys::timerfd_create(), token);
         let grace_timer = (config.grace_seconds > 0).then(|| new_timer(GRACE));
         let mut delay_timers = heapless::Vec::new();
         for index in 0..config.delays.len() {
@@ -125,7 +118,7 @@ impl<'a> EventLoop<'a> {
             config,
             log,
             pid1,
-            epoll: ManuallyDrop::new(epoll),
+            epoll,
             signals,
             grace_timer,
             delay_timers,
@@ -156,7 +149,7 @@ impl<'a> EventLoop<'a> {
         };
         let mut events = [none; 4];
         loop {
-            let ready = match epoll::wait(&*self.epoll, &mut events, None) {
+            let ready = match epoll::wait(self.epoll, &mut events, None) {
                 Ok(count) => events.get(..count).unwrap_or_default(),
                 Err(Errno::INTR) => continue,
                 Err(errno) => self.log.fatal(b"wait for events", errno),
@@ -176,7 +169,7 @@ impl<'a> EventLoop<'a> {
     fn read_signals(&mut self) {
         let mut buffer = [0u8; SIGINFO_BATCH * SIGINFO_SIZE];
         loop {
-            let read = match io::read(&*self.signals, &mut buffer) {
+            let read = match io::read(self.signals, &mut buffer) {
                 Ok(read) => read,
                 Err(Errno::INTR) => continue,
                 Err(_) => return, // drained (EAGAIN)
@@ -227,7 +220,7 @@ impl<'a> EventLoop<'a> {
             if self
                 .delay_timers
                 .get(index)
-                .is_none_or(|timer| arm(timer, seconds).is_err())
+                .is_none_or(|&timer| arm(timer, seconds).is_err())
             {
                 return self.forward(signal); // no timer: do not lose the signal
             }
@@ -362,7 +355,7 @@ impl<'a> EventLoop<'a> {
     }
 
     fn start_grace(&mut self) {
-        let Some(timer) = &self.grace_timer else {
+        let Some(timer) = self.grace_timer else {
             return;
         };
         if self.grace_running {
@@ -378,7 +371,7 @@ impl<'a> EventLoop<'a> {
     }
 
     fn grace_over(&mut self) {
-        if let Some(timer) = &self.grace_timer {
+        if let Some(timer) = self.grace_timer {
             disarm(timer);
         }
         self.killing = true;
@@ -388,7 +381,7 @@ impl<'a> EventLoop<'a> {
     }
 
     fn delay_over(&mut self, index: usize) {
-        let (Some(timer), Some(delay)) =
+        let (Some(&timer), Some(delay)) =
             (self.delay_timers.get(index), self.config.delays.get(index))
         else {
             return;
@@ -402,7 +395,7 @@ impl<'a> EventLoop<'a> {
 }
 
 /// One-shot timer `seconds` from now.
-fn arm(timer: &Fd, seconds: u32) -> io::Result<()> {
+fn arm(timer: Fd, seconds: u32) -> io::Result<()> {
     let zero = Timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -414,13 +407,13 @@ fn arm(timer: &Fd, seconds: u32) -> io::Result<()> {
             tv_nsec: 0,
         },
     };
-    rustix::time::timerfd_settime(&**timer, TimerfdTimerFlags::empty(), &when).map(drop)
+    rustix::time::timerfd_settime(timer, TimerfdTimerFlags::empty(), &when).map(drop)
 }
 
 /// Consumes a timer's expiry so that epoll stops reporting it.
-fn disarm(timer: &Fd) {
+fn disarm(timer: Fd) {
     let mut expirations = [0u8; 8];
-    let _ = io::read(&**timer, &mut expirations);
+    let _ = io::read(timer, &mut expirations);
 }
 
 /// kill(-1, signal): every process the init may signal but itself. rustix spells it
@@ -432,7 +425,7 @@ fn kill_all(signal: Signal) -> io::Result<()> {
 /// Reads the start of a /proc file into `buffer`; returns the bytes read (none if it
 /// cannot be read).
 fn read_proc<'b>(path: &core::ffi::CStr, buffer: &'b mut [u8]) -> &'b [u8] {
-    let read = match rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
+    let read = match sys::open(path) {
         Ok(file) => io::read(&file, &mut *buffer).unwrap_or(0),
         Err(_) => 0,
     };

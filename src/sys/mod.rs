@@ -1,6 +1,8 @@
 //! The system calls rustix does not offer publicly: signal masks and dispositions,
-//! signalfd4, fork (as clone), execve and exit_group. Everything else goes through
-//! rustix. The per-architecture part is only the syscall instruction and numbers.
+//! signalfd4, fork (as clone), execve and exit_group; and those that create descriptors,
+//! whose rustix wrappers assert (a panic path) that the kernel did not return -1.
+//! Everything else goes through rustix. The per-architecture part is only the syscall
+//! instruction and numbers.
 //!
 //! Signal numbers, `SIG_SETMASK`, the `O_*` flags and `TIOCNOTTY` are the same on every
 //! architecture built here (x86_64, aarch64 and riscv64 all follow asm-generic).
@@ -10,7 +12,8 @@
 #[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
 mod arch;
 
-use rustix::fd::{FromRawFd, OwnedFd};
+use core::ffi::CStr;
+use rustix::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use rustix::io::Errno;
 use rustix::process::Pid;
 
@@ -22,8 +25,11 @@ pub type SigSet = u64;
 /// Size of the kernel's sigset_t, as every rt_sig* call wants it.
 const SIGSET_SIZE: usize = core::mem::size_of::<SigSet>();
 const SIG_SETMASK: usize = 2;
-const SFD_NONBLOCK: usize = 0o4000;
-const SFD_CLOEXEC: usize = 0o2000000;
+/// O_NONBLOCK and O_CLOEXEC, which SFD_*, TFD_* and EPOLL_CLOEXEC equal.
+const NONBLOCK: usize = 0o4000;
+const CLOEXEC: usize = 0o2000000;
+const CLOCK_MONOTONIC: usize = 1;
+const AT_FDCWD: isize = -100;
 /// The exit signal of a clone() that behaves as fork().
 const SIGCHLD: usize = 17;
 
@@ -71,8 +77,22 @@ pub fn set_default_disposition(signal: u8) -> Result<(), Errno> {
     check(ret).map(drop)
 }
 
+/// The descriptor a system call returned. Descriptors are 0..=INT_MAX, so the mask
+/// changes none; it shows the compiler that the -1 the fd types assert against
+/// cannot occur, which removes their panic paths.
+fn fd(ret: isize) -> Result<RawFd, Errno> {
+    Ok(check(ret)? as RawFd & RawFd::MAX)
+}
+
+/// A new descriptor the init keeps until it exits (exit_group closes it): borrowed for
+/// the whole program, with no owner and no drop code.
+fn kept_fd(ret: isize) -> Result<BorrowedFd<'static>, Errno> {
+    // SAFETY: the kernel returned a new descriptor, which nothing ever closes.
+    fd(ret).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) })
+}
+
 /// A non-blocking, close-on-exec signalfd for the signals in `mask`.
-pub fn signalfd(mask: SigSet) -> Result<OwnedFd, Errno> {
+pub fn signalfd(mask: SigSet) -> Result<BorrowedFd<'static>, Errno> {
     // SAFETY: signalfd4 reads SIGSET_SIZE bytes from a valid pointer; -1 asks for a
     // new descriptor.
     let ret = unsafe {
@@ -81,13 +101,47 @@ pub fn signalfd(mask: SigSet) -> Result<OwnedFd, Errno> {
             -1isize as usize,
             &mask as *const SigSet as usize,
             SIGSET_SIZE,
-            SFD_NONBLOCK | SFD_CLOEXEC,
+            NONBLOCK | CLOEXEC,
         )
     };
-    // A descriptor number fits in an int (the kernel's own type for it).
-    let fd = check(ret)? as i32;
+    kept_fd(ret)
+}
+
+/// A close-on-exec epoll instance.
+pub fn epoll_create() -> Result<BorrowedFd<'static>, Errno> {
+    // SAFETY: epoll_create1 takes only flags.
+    kept_fd(unsafe { arch::syscall4(arch::SYS_EPOLL_CREATE1, CLOEXEC, 0, 0, 0) })
+}
+
+/// A non-blocking, close-on-exec timerfd on the monotonic clock.
+pub fn timerfd_create() -> Result<BorrowedFd<'static>, Errno> {
+    // SAFETY: timerfd_create takes only a clock id and flags.
+    let ret = unsafe {
+        arch::syscall4(
+            arch::SYS_TIMERFD_CREATE,
+            CLOCK_MONOTONIC,
+            NONBLOCK | CLOEXEC,
+            0,
+            0,
+        )
+    };
+    kept_fd(ret)
+}
+
+/// Opens `path` read-only and close-on-exec.
+pub fn open(path: &CStr) -> Result<OwnedFd, Errno> {
+    // SAFETY: openat reads a NUL-terminated path; O_RDONLY is 0 and takes no mode.
+    let ret = unsafe {
+        arch::syscall4(
+            arch::SYS_OPENAT,
+            AT_FDCWD as usize,
+            path.as_ptr() as usize,
+            CLOEXEC,
+            0,
+        )
+    };
     // SAFETY: the kernel returned a new descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    fd(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// Which side of a fork this is.

@@ -7,6 +7,9 @@ pub const SYS_CLONE: usize = 220;
 pub const SYS_EXECVE: usize = 221;
 pub const SYS_EXIT_GROUP: usize = 94;
 pub const SYS_SIGNALFD4: usize = 74;
+pub const SYS_EPOLL_CREATE1: usize = 20;
+pub const SYS_TIMERFD_CREATE: usize = 85;
+pub const SYS_OPENAT: usize = 56;
 pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
 
 /// # Safety

@@ -7,6 +7,9 @@ pub const SYS_CLONE: usize = 56;
 pub const SYS_EXECVE: usize = 59;
 pub const SYS_EXIT_GROUP: usize = 231;
 pub const SYS_SIGNALFD4: usize = 289;
+pub const SYS_EPOLL_CREATE1: usize = 291;
+pub const SYS_TIMERFD_CREATE: usize = 283;
+pub const SYS_OPENAT: usize = 257;
 pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
 
 /// # Safety
