@@ -189,6 +189,7 @@ impl<'a> EventLoop<'a> {
         }
     }
 
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn on_signal(&mut self, signal: u8) {
         self.log.emit(texts::RECEIVED, signal, ());
         if self.ignore_once & bit(signal) != 0 {
