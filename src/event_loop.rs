@@ -69,13 +69,12 @@ impl<'a> EventLoop<'a> {
         setup(b"block signals", sys::set_signal_mask(!0));
         // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
         // would make the kernel reap children before the init sees their status.
-        let ignored = inherited_ignored_signals();
-        // (An exclusive range: iterating an inclusive one takes more code.)
-        for signal in 1..signals::MAX_SIGNAL + 1 {
-            if ignored & bit(signal) != 0 && signal != SIGKILL && signal != SIGSTOP {
-                // Cannot fail for a valid signal other than KILL and STOP.
-                let _ = sys::set_default_disposition(signal);
-            }
+        // KILL and STOP cannot be ignored (nor their disposition set).
+        let mut ignored = inherited_ignored_signals() & !(bit(SIGKILL) | bit(SIGSTOP));
+        while ignored != 0 {
+            // Cannot fail for a valid signal other than KILL and STOP.
+            let _ = sys::set_default_disposition(ignored.trailing_zeros() as u8 + 1);
+            ignored &= ignored - 1; // the lowest bit, done
         }
         let pid = process::getpid();
         let pid1 = pid.is_init();
@@ -110,18 +109,14 @@ impl<'a> EventLoop<'a> {
         let signals = watched(b"create a signalfd", sys::signalfd(!0), SIGNALS);
         let new_timer = |token| watched(b"create a timer", sys::timerfd_create(), token);
         let grace_timer = (config.grace_seconds > 0).then(|| new_timer(GRACE));
-        let mut delay_timers = heapless::Vec::new();
-        for index in 0..config.delays.len() {
-            let _ = delay_timers.push(new_timer(FIRST_DELAY + index as u64));
-        }
-        Self {
+        let mut this = Self {
             config,
             log,
             pid1,
             epoll,
             signals,
             grace_timer,
-            delay_timers,
+            delay_timers: heapless::Vec::new(),
             child: None,
             group: None,
             exit_code: None,
@@ -130,7 +125,12 @@ impl<'a> EventLoop<'a> {
             grace_running: false,
             killing: false,
             terminated: false,
+        };
+        // Filled in place: a Vec built apart would be copied in.
+        for index in 0..config.delays.len() {
+            let _ = this.delay_timers.push(new_timer(FIRST_DELAY + index as u64));
         }
+        this
     }
 
     /// Starts supervising the main child.
