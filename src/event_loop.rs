@@ -255,38 +255,35 @@ impl<'a> EventLoop<'a> {
         }
         if self.config.self_suspend && signals::is_job_control(signal) {
             self.log.emit(texts::SUSPENDING, (), ());
-            let _ = process::kill_process(process::getpid(), Signal::STOP);
+            sys::kill(raw(process::getpid()), SIGSTOP);
         }
     }
 
     /// To the main child, its group, or (--signal-all) everyone; once it has ended, to
     /// every process that is left.
     fn send(&self, signal: u8) {
-        // SAFETY: rewrite targets are 1..=31 and received signals 1..=64.
-        let signal = unsafe { Signal::from_raw_unchecked(signal as i32) };
-        let result = match (self.child, self.group) {
-            (None, _) => return self.signal_descendants(signal),
-            (Some(_), _) if self.config.signal_all && self.pid1 => kill_all(signal),
-            (Some(_), Some(group)) => process::kill_process_group(group, signal),
-            (Some(child), None) => process::kill_process(child, signal),
+        let Some(child) = self.child else {
+            return self.signal_descendants(signal);
         };
-        let _ = result; // ESRCH: it is already gone
+        let target = match self.group {
+            _ if self.config.signal_all && self.pid1 => KILL_ALL,
+            Some(group) => -raw(group),
+            None => raw(child),
+        };
+        sys::kill(target, signal);
     }
 
     /// As PID 1, every other process of the namespace; otherwise the main child's group
     /// and every child of the init (orphans come to it as a subreaper). Never kill(-1)
     /// outside a namespace of its own.
-    fn signal_descendants(&self, signal: Signal) {
+    fn signal_descendants(&self, signal: u8) {
         if self.pid1 {
-            let _ = kill_all(signal);
-            return;
+            return sys::kill(KILL_ALL, signal);
         }
         if let Some(group) = self.group {
-            let _ = process::kill_process_group(group, signal);
+            sys::kill(-raw(group), signal);
         }
-        for_each_child(|pid| {
-            let _ = process::kill_process(pid, signal);
-        });
+        for_each_child(|pid| sys::kill(raw(pid), signal));
     }
 
     fn reap(&mut self) {
@@ -309,7 +306,7 @@ impl<'a> EventLoop<'a> {
         }
         if self.killing {
             // Processes orphaned by the last kills have come to the init since.
-            self.signal_descendants(Signal::KILL);
+            self.signal_descendants(SIGKILL);
         }
     }
 
@@ -378,7 +375,7 @@ impl<'a> EventLoop<'a> {
         self.killing = true;
         self.held = 0;
         self.log.emit(texts::GRACE_OVER, (), ());
-        self.signal_descendants(Signal::KILL);
+        self.signal_descendants(SIGKILL);
     }
 
     fn delay_over(&mut self, index: usize) {
@@ -417,10 +414,11 @@ fn disarm(timer: Fd) {
     let _ = io::read(timer, &mut expirations);
 }
 
-/// kill(-1, signal): every process the init may signal but itself. rustix spells it
-/// as the process group of PID 1, which is the same system call.
-fn kill_all(signal: Signal) -> io::Result<()> {
-    process::kill_process_group(Pid::INIT, signal)
+/// The kill(2) target for every process the init may signal but itself.
+const KILL_ALL: i32 = -1;
+
+fn raw(pid: Pid) -> i32 {
+    pid.as_raw_nonzero().get()
 }
 
 /// Reads the start of a /proc file into `buffer`; returns the bytes read (none if it

@@ -1,6 +1,7 @@
 //! The system calls rustix does not offer publicly: signal masks and dispositions,
-//! signalfd4, fork (as clone), execve and exit_group; and those that create descriptors,
-//! whose rustix wrappers assert (a panic path) that the kernel did not return -1.
+//! signalfd4, fork (as clone), execve and exit_group; those that create descriptors,
+//! whose rustix wrappers assert (a panic path) that the kernel did not return -1; and
+//! kill, which rustix splits in three functions by the sign of the PID.
 //! Everything else goes through rustix. The per-architecture part is only the syscall
 //! instruction and numbers.
 //!
@@ -142,6 +143,14 @@ pub fn open(path: &CStr) -> Result<OwnedFd, Errno> {
     };
     // SAFETY: the kernel returned a new descriptor that nothing else owns.
     fd(ret).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// kill(pid, signal), for any pid: a process, -group, or -1 for every process the
+/// caller may signal. The error (ESRCH: it is gone already) matters to no caller.
+#[inline(never)] // smaller binary: see "Binary size" in lib.rs
+pub fn kill(pid: i32, signal: u8) {
+    // SAFETY: kill takes two plain integers.
+    unsafe { arch::syscall4(arch::SYS_KILL, pid as usize, signal as usize, 0, 0) };
 }
 
 /// Which side of a fork this is.

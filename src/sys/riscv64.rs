@@ -10,6 +10,7 @@ pub const SYS_SIGNALFD4: usize = 74;
 pub const SYS_EPOLL_CREATE1: usize = 20;
 pub const SYS_TIMERFD_CREATE: usize = 85;
 pub const SYS_OPENAT: usize = 56;
+pub const SYS_KILL: usize = 129;
 pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
 
 /// # Safety
