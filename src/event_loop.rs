@@ -128,7 +128,8 @@ impl<'a> EventLoop<'a> {
         };
         // Filled in place: a Vec built apart would be copied in.
         for index in 0..config.delays.len() {
-            let _ = this.delay_timers.push(new_timer(FIRST_DELAY + index as u64));
+            let timer = new_timer(FIRST_DELAY + index as u64);
+            let _ = this.delay_timers.push(timer);
         }
         this
     }
