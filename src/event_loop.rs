@@ -144,24 +144,23 @@ impl<'a> EventLoop<'a> {
     /// Waits for events until it is time to exit: the program ends in `goodbye`, or in
     /// pause mode at SIGINT or SIGTERM.
     pub fn run(&mut self) -> ! {
-        let none = epoll::Event {
+        // One event per wait: epoll is level-triggered, so any other ready descriptor
+        // is reported by the next wait, which returns at once.
+        let mut events = [epoll::Event {
             flags: epoll::EventFlags::empty(),
             data: epoll::EventData::new_u64(0),
-        };
-        let mut events = [none; 4];
+        }];
         loop {
-            let ready = match epoll::wait(self.epoll, &mut events, None) {
-                Ok(count) => events.get(..count).unwrap_or_default(),
-                Err(Errno::INTR) => continue,
+            match epoll::wait(self.epoll, &mut events, None) {
+                Ok(0) | Err(Errno::INTR) => continue,
+                Ok(_) => {}
                 Err(errno) => self.log.fatal(b"wait for events", errno),
-            };
-            for event in ready.iter() {
-                let token = { event.data }.u64();
-                match token {
-                    SIGNALS => self.read_signals(),
-                    GRACE => self.grace_over(),
-                    _ => self.delay_over(token.wrapping_sub(FIRST_DELAY) as usize),
-                }
+            }
+            let token = { events[0].data }.u64();
+            match token {
+                SIGNALS => self.read_signals(),
+                GRACE => self.grace_over(),
+                _ => self.delay_over(token.wrapping_sub(FIRST_DELAY) as usize),
             }
         }
     }
