@@ -23,6 +23,11 @@ impl CArg {
     pub fn as_ptr(self) -> *const u8 {
         self.0
     }
+
+    /// `args[index]`, or an empty string past the end.
+    pub fn nth(args: &[CArg], index: usize) -> Self {
+        args.get(index).copied().unwrap_or(Self::from_static(b"\0"))
+    }
 }
 
 impl AsRef<[u8]> for CArg {

@@ -34,7 +34,7 @@ use log::Log;
 /// `argv` and `envp` are the kernel's arrays; each must be followed in memory by the
 /// NULL that ends it, because the child's execve is given them in place.
 pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
-    let argv0 = argv.first().copied().unwrap_or(CArg::from_static(b"\0"));
+    let argv0 = CArg::nth(argv, 0);
     let argv0 = argv0.as_ref();
     let personality = Personality::from_argv0(argv0);
     let mut log = Log {
@@ -71,11 +71,9 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
                 return 1;
             }
         };
-        let command = argv
-            .get(config.command)
-            .map(|c| c.as_ref())
-            .unwrap_or_default();
-        log.emit_text(texts::CHILD_SPAWNED, command, child.as_raw_nonzero().get());
+        let command = CArg::nth(argv, config.command);
+        let pid = child.as_raw_nonzero().get();
+        log.emit_text(texts::CHILD_SPAWNED, command.as_ref(), pid);
         event_loop.watch_child(child, ignore_once);
     }
     // The init holds no directory busy; the child keeps the one it was started in.

@@ -64,10 +64,10 @@ fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid,
     if let Err(errno) = sys::set_signal_mask(0) {
         log.fatal(b"unblock signals", errno);
     }
-    let command = argv.get(config.command).copied();
+    // Taken before execvp, which may put a path and /bin/sh in its place.
+    let command = CArg::nth(argv, config.command);
     let errno = execvp(argv, config.command, envp);
-    let command = command.as_ref().map(AsRef::as_ref).unwrap_or_default();
-    log.emit_text(texts::EXEC_FAILED, command, errno);
+    log.emit_text(texts::EXEC_FAILED, command.as_ref(), errno);
     // dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
     // denied one, 1 otherwise.
     sys::exit(match (config.personality, errno) {
@@ -140,9 +140,7 @@ fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22])
 /// default when unset); a file the kernel cannot execute is run by /bin/sh; EACCES on
 /// any candidate is what is reported when none could be run.
 fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
-    let Some(&file) = argv.get(command) else {
-        return Errno::NOENT;
-    };
+    let file = CArg::nth(argv, command);
     let name = file.as_ref();
     if name.is_empty() {
         return Errno::NOENT;
