@@ -57,6 +57,7 @@ pub fn spawn(
 }
 
 /// In the child: detaches it, runs the program, and exits if it cannot be started.
+#[inline(always)] // smaller binary: inside crumb_init::run, its arguments are at hand
 fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid, log: &Log) -> ! {
     detach(config.session, log);
     let mut listen_pid = *b"LISTEN_PID=\0\0\0\0\0\0\0\0\0\0\0";
