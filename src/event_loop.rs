@@ -165,7 +165,6 @@ impl<'a> EventLoop<'a> {
         }
     }
 
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn read_signals(&mut self) {
         let mut buffer = [0u8; SIGINFO_BATCH * SIGINFO_SIZE];
         loop {
