@@ -132,6 +132,7 @@ pub fn timerfd_create() -> Result<BorrowedFd<'static>, Errno> {
 }
 
 /// Opens `path` read-only and close-on-exec.
+#[inline(always)] // smaller binary: no Result packed for the caller to unpack
 pub fn open(path: &CStr) -> Result<OwnedFd, Errno> {
     // SAFETY: openat reads a NUL-terminated path; O_RDONLY is 0 and takes no mode.
     let ret = unsafe {
@@ -178,6 +179,7 @@ pub fn fork() -> Result<Forked, Errno> {
 /// # Safety
 /// `path` must be a NUL-terminated string and `argv` and `envp` NULL-terminated arrays
 /// of NUL-terminated strings.
+#[inline(always)] // smaller binary: no Errno packed for the caller to unpack
 pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller guarantees the three pointers are what execve expects.
     let ret = unsafe {
