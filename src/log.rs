@@ -72,6 +72,28 @@ pub fn decimal(mut value: u64, buffer: &mut [u8]) -> &[u8] {
     buffer.get(at..).unwrap_or_default()
 }
 
+/// What fills a text's placeholders: `%t1` and `%t2` the texts, the others the numbers.
+struct Args<'a> {
+    texts: [&'a [u8]; 2],
+    numbers: [i64; 2],
+}
+
+impl<'a> Args<'a> {
+    fn numbers(a: i64, b: i64) -> Self {
+        Self {
+            texts: [b"", b""],
+            numbers: [a, b],
+        }
+    }
+
+    fn texts(a: &'a [u8], b: &'a [u8]) -> Self {
+        Self {
+            texts: [a, b],
+            numbers: [0, 0],
+        }
+    }
+}
+
 struct Line {
     fd: BorrowedFd<'static>,
     buffer: heapless::Vec<u8, 256>,
@@ -86,19 +108,24 @@ impl Line {
         }
     }
 
+    fn put(&mut self, byte: u8) -> &mut Self {
+        if self.buffer.push(byte).is_err() {
+            self.flush();
+            let _ = self.buffer.push(byte);
+        }
+        self
+    }
+
     fn text(&mut self, text: &[u8]) -> &mut Self {
         for &byte in text {
-            if self.buffer.push(byte).is_err() {
-                self.flush();
-                let _ = self.buffer.push(byte);
-            }
+            self.put(byte);
         }
         self
     }
 
     fn number(&mut self, value: i64) -> &mut Self {
         if value < 0 {
-            self.text(b"-");
+            self.put(b'-');
         }
         let mut digits = [0u8; 20];
         self.text(decimal(value.unsigned_abs(), &mut digits))
@@ -107,50 +134,40 @@ impl Line {
     /// `SIGTERM`, or `SIGRT<n>` past the classic signals.
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn signal(&mut self, signal: i64) -> &mut Self {
+        self.text(b"SIG");
         match signals::name(signal as u8) {
-            Some(name) => self.text(b"SIG").text(name),
-            None => self.text(b"SIGRT").number(signal),
+            Some(name) => self.text(name),
+            None => self.text(b"RT").number(signal),
         }
     }
 
-    /// Writes `template`, unpacked, with its placeholders filled.
-    fn format(&mut self, template: Text, texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
-        let mut unpacked = heapless::Vec::new();
-        texts::unpack(template, &mut unpacked);
-        self.fill(&unpacked, texts, numbers)
-    }
-
-    /// Writes `template` with its placeholders filled (see the module doc).
-    fn fill(&mut self, template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
-        let mut rest = template;
-        loop {
-            rest = match rest {
-                [b'%', kind, index, tail @ ..] => {
-                    let which = index.wrapping_sub(b'1') as usize;
-                    let text = texts.get(which).copied().unwrap_or_default();
-                    let n = numbers.get(which).copied().unwrap_or_default();
-                    match kind {
-                        b'd' => self.number(n),
-                        b's' => self.signal(n),
-                        b'e' => self.number(n).text(b" ").error(n),
-                        b'E' => self.error(n),
-                        _ => self.text(text),
-                    };
-                    tail
-                }
-                [byte, tail @ ..] => {
-                    self.text(core::slice::from_ref(byte));
-                    tail
-                }
-                [] => break,
-            };
-        }
+    /// Writes `text` with its placeholders filled.
+    fn format(&mut self, text: Text, args: &Args) -> &mut Self {
+        texts::unpack(text, &mut |byte| {
+            self.fill(byte, args);
+        });
         self
+    }
+
+    /// Writes a byte of an unpacked text: itself, or the placeholder it stands for
+    /// filled (see the module doc).
+    fn fill(&mut self, byte: u8, args: &Args) -> &mut Self {
+        let Some(at) = texts::PLACEHOLDERS.iter().position(|&p| p == byte) else {
+            return self.put(byte);
+        };
+        let n = args.numbers[at % 2];
+        match at / 2 {
+            0 => self.number(n),
+            1 => self.signal(n),
+            2 => self.number(n).put(b' ').error(n),
+            3 => self.error(n),
+            _ => self.text(args.texts[at % 2]),
+        }
     }
 
     /// glibc's strerror text for `code`.
     fn error(&mut self, code: i64) -> &mut Self {
-        self.format(texts::error(code), [b"", b""], [code, 0])
+        self.format(texts::error(code), &Args::numbers(code, 0))
     }
 
     fn flush(&mut self) {
@@ -190,7 +207,7 @@ impl Log<'_> {
     // The generic methods only convert their arguments; the rest is compiled once, not
     // once per combination of argument types.
     fn emit_numbers(&self, message: Message, a: i64, b: i64) {
-        self.write(message, [b"", b""], [a, b]);
+        self.write(message, &Args::numbers(a, b));
     }
 
     /// Prints `message` with a text for `%t1` and a number for `%d1`.. `%E1`.
@@ -199,7 +216,13 @@ impl Log<'_> {
     }
 
     fn emit_text_number(&self, message: Message, text: &[u8], a: i64) {
-        self.write(message, [text, b""], [a, 0]);
+        self.write(
+            message,
+            &Args {
+                texts: [text, b""],
+                numbers: [a, 0],
+            },
+        );
     }
 
     /// A setup step failed: "Unable to <what>", and the program ends with status 1.
@@ -208,7 +231,7 @@ impl Log<'_> {
         crate::sys::exit(1)
     }
 
-    fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
+    fn write(&self, message: Message, args: &Args) {
         let tini = self.personality == Personality::Tini;
         let levels = texts::LEVELS
             .get(message.0 as usize)
@@ -231,21 +254,27 @@ impl Log<'_> {
                     .get(level as usize * 5..)
                     .and_then(|t| t.get(..5))
                     .unwrap_or_default();
-                line.format(texts::TINI_PREFIX, [tag, b""], [pid.into(), 0]);
+                line.format(
+                    texts::TINI_PREFIX,
+                    &Args {
+                        texts: [tag, b""],
+                        numbers: [pid.into(), 0],
+                    },
+                );
             }
             Personality::DumbInit => {
-                line.format(texts::DUMB_INIT_PREFIX, [self.name, b""], [0, 0]);
+                line.format(texts::DUMB_INIT_PREFIX, &Args::texts(self.name, b""));
             }
             Personality::Pause => {}
         }
-        line.format(message.text(tini), texts, numbers).text(b"\n");
+        line.format(message.text(tini), args).put(b'\n');
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
         let tini = self.personality == Personality::Tini;
         if let (true, Stop::BadValue(option, value)) = (tini, stop) {
-            return self.write(texts::BAD_VALUE, [option, value], [0, 0]);
+            return self.write(texts::BAD_VALUE, &Args::texts(option, value));
         }
         let mut out = Line::new(stderr());
         if let Stop::Getopt(error) = stop {
@@ -261,7 +290,7 @@ impl Log<'_> {
             (_, Stop::NoCommand) => texts::NO_COMMAND,
             (_, Stop::BadRewrite) => texts::BAD_REWRITE,
             (_, Stop::BadValue(option, value)) => {
-                out.format(texts::BAD_VALUE_USAGE, [argv0, value], [0, 0])
+                out.format(texts::BAD_VALUE_USAGE, &Args::texts(argv0, value))
                     .text(option)
                     .text(b"'\n");
                 return;
@@ -276,7 +305,7 @@ impl Log<'_> {
         }
         // tini names itself by its basename.
         let name = if tini { cli::basename(argv0) } else { argv0 };
-        out.format(text, [name, b""], [0, 0]);
+        out.format(text, &Args::texts(name, b""));
     }
 }
 
@@ -292,7 +321,7 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
         GetoptError::LongTakesNoArgument(name) => (texts::LONG_TAKES_NO_ARGUMENT, name),
         GetoptError::Ambiguous(text, _) => (texts::AMBIGUOUS, text),
     };
-    out.format(template, [argv0, arg], [0, 0]);
+    out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
         for (i, (name, _)) in cli::long_options().enumerate() {
             if candidates & (1 << i) != 0 {
@@ -315,7 +344,9 @@ mod tests {
 
     fn formatted(template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> String {
         let mut line = Line::new(nowhere());
-        line.fill(template, texts, numbers);
+        for byte in texts::tokenized(template) {
+            line.fill(byte, &Args { texts, numbers });
+        }
         String::from_utf8(line.buffer.to_vec()).unwrap()
     }
 
@@ -339,15 +370,20 @@ mod tests {
             formatted(b"'%s1' '%s2'", [b"", b""], [15, 40]),
             "'SIGTERM' 'SIGRT40'"
         );
-        // A lone % is text; a placeholder index out of range reads as 0 (or empty).
+        // A lone % is text (an argument other than 1 or 2 does not compile: see texts).
         assert_eq!(formatted(b"100%", [b"", b""], [0, 0]), "100%");
-        assert_eq!(formatted(b"a%d9b", [b"", b""], [1, 2]), "a0b");
     }
 
     #[test]
     fn packed_templates_are_filled() {
         let mut line = Line::new(nowhere());
-        line.format(texts::SETUP_FAILED.text(false), [b"fork", b""], [11, 0]);
+        line.format(
+            texts::SETUP_FAILED.text(false),
+            &Args {
+                texts: [b"fork", b""],
+                numbers: [11, 0],
+            },
+        );
         assert_eq!(
             line.buffer.as_slice(),
             b"Unable to fork (errno=11 Resource temporarily unavailable). Exiting."

@@ -1,13 +1,14 @@
 //! Every text crumb-init prints, stored compressed.
 //!
 //! The texts are a third of the binary, and English repeats itself. At compile time,
-//! `pack` (a const fn) replaces the most frequent pair of neighbouring bytes with a byte
-//! no text uses (0x80 and up: the texts are ASCII), and again, up to 128 times: byte
-//! pair encoding. That takes the texts from 5.2 KB to about 3.2 KB; expanding a byte
-//! back into its pair, recursively, takes a few instructions. Texts end with a NUL,
-//! which is never part of a pair, so the n-th text is found by counting NULs.
+//! `pack` (a const fn) stores each placeholder (`%d1`, `%t2`, ...) as one byte, then
+//! replaces the most frequent pair of neighbouring bytes with a byte no text uses (any
+//! but printable ASCII), and again, up to 161 times: byte pair encoding. That takes the
+//! texts from 5 KB to about 2.8 KB; expanding a byte back into its pair, recursively,
+//! takes a few instructions. Texts end with `END`, which is never part of a pair, so the
+//! n-th text is found by counting them.
 //!
-//! Placeholders (`%d1`, `%t2`, ...) are filled in by `log`, after unpacking.
+//! `log` fills the placeholders in as they come out of `unpack`.
 
 /// A text: its position in the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,32 +231,85 @@ pub fn error(code: i64) -> Text {
     }
 }
 
-/// The longest unpacked text fits in this (a unit test checks).
-pub const MAX_LEN: usize = 1280;
+/// The placeholders `%d1 %d2 %s1 %s2 %e1 %e2 %E1 %E2 %t1 %t2` are stored as these bytes,
+/// in this order (kind = position / 2, argument = position % 2). The texts do not use them.
+pub const PLACEHOLDERS: &[u8; 10] = b"!#$&*+?@^`";
+const KINDS: &[u8; 5] = b"dseEt";
+/// Ends a text.
+const END: u8 = b'{';
+/// Tab and newline are stored as the printable `}` and `~`, which the texts do not use,
+/// so that all the control bytes are free to stand for pairs.
+const TAB: u8 = b'}';
+const NEWLINE: u8 = TAB + 1;
+/// Pairs are 0x7f..=0xff then, wrapping, 0x00..=0x1f: everything but printable ASCII.
+const FIRST_CODE: u8 = 0x7f;
+const MAX_PAIRS: usize = 161;
 
-/// Appends `text`, unpacked, to `out` (what fits).
-pub fn unpack(text: Text, out: &mut heapless::Vec<u8, MAX_LEN>) {
-    let packed = crate::signals::words(&PACKED, 0).nth(text.0 as usize);
-    for &byte in packed.unwrap_or_default() {
-        expand(byte, out);
+/// Calls `out` with each byte of `text`, unpacked: ASCII or one of `PLACEHOLDERS`.
+pub fn unpack(text: Text, out: &mut impl FnMut(u8)) {
+    let mut index = text.0;
+    for &byte in &PACKED {
+        if byte == END {
+            if index == 0 {
+                return;
+            }
+            index -= 1;
+        } else if index == 0 {
+            expand(byte, out);
+        }
     }
 }
 
-fn expand(byte: u8, out: &mut heapless::Vec<u8, MAX_LEN>) {
+fn expand(byte: u8, out: &mut impl FnMut(u8)) {
     match PAIRS.get(byte.wrapping_sub(FIRST_CODE) as usize) {
         Some(&[first, second]) => {
             expand(first, out);
             expand(second, out);
         }
-        None => {
-            let _ = out.push(byte);
-        }
+        None if byte >= TAB => out(byte - (TAB - b'\t')),
+        None => out(byte),
     }
 }
 
-/// The byte standing for the first pair; the texts use only the bytes below.
-const FIRST_CODE: u8 = 0x80;
-const MAX_PAIRS: usize = 128;
+/// The byte stored for `raw[at..]` (a placeholder, or one byte), and how many raw bytes
+/// it stands for. Panics (a compile error in `pack`) on what `unpack` cannot give back.
+const fn token(raw: &[u8], at: usize) -> (u8, usize) {
+    let byte = raw[at];
+    if byte == b'%' && at + 2 < raw.len() {
+        let mut kind = 0;
+        while kind < KINDS.len() {
+            if KINDS[kind] == raw[at + 1] {
+                let argument = raw[at + 2].wrapping_sub(b'1');
+                assert!(argument < 2, "a placeholder's argument is 1 or 2");
+                return (PLACEHOLDERS[2 * kind + argument as usize], 3);
+            }
+            kind += 1;
+        }
+    }
+    let stored = match byte {
+        0 => END,
+        b'\t' => TAB,
+        b'\n' => NEWLINE,
+        _ => byte,
+    };
+    assert!(
+        stored != byte || (byte >= b' ' && byte < 0x7f),
+        "texts are printable ASCII, tabs and newlines"
+    );
+    let mut i = 0;
+    while i < PLACEHOLDERS.len() {
+        assert!(
+            byte != PLACEHOLDERS[i],
+            "texts do not use the placeholder bytes"
+        );
+        i += 1;
+    }
+    assert!(
+        byte != END && byte != TAB && byte != NEWLINE,
+        "nor END, TAB or NEWLINE"
+    );
+    (stored, 1)
+}
 
 struct Packing<const N: usize> {
     bytes: [u8; N],
@@ -272,11 +326,12 @@ static PAIRS: [[u8; 2]; PACKING.pair_count] = prefix(&PACKING.pairs);
 /// Byte pair encoding of `raw` (see the module doc). Runs in the compiler only.
 const fn pack<const N: usize>(raw: &[u8]) -> Packing<N> {
     let mut bytes = [0u8; N];
-    let mut len = 0;
-    while len < N {
-        assert!(raw[len] < FIRST_CODE, "texts are ASCII");
-        bytes[len] = raw[len];
+    let (mut len, mut at) = (0, 0);
+    while at < N {
+        let (stored, used) = token(raw, at);
+        bytes[len] = stored;
         len += 1;
+        at += used;
     }
     let mut pairs = [[0u8; 2]; MAX_PAIRS];
     let mut pair_count = 0;
@@ -286,7 +341,7 @@ const fn pack<const N: usize>(raw: &[u8]) -> Packing<N> {
         let (mut best, mut best_count) = (0, 0);
         let mut i = 1;
         while i < len {
-            if bytes[i - 1] != 0 && bytes[i] != 0 {
+            if bytes[i - 1] != END && bytes[i] != END {
                 let pair = (bytes[i - 1] as usize) << 8 | bytes[i] as usize;
                 counts[pair] += 1;
                 if counts[pair] > best_count {
@@ -306,7 +361,7 @@ const fn pack<const N: usize>(raw: &[u8]) -> Packing<N> {
         }
         let (first, second) = ((best >> 8) as u8, best as u8);
         pairs[pair_count] = [first, second];
-        let code = FIRST_CODE + pair_count as u8;
+        let code = FIRST_CODE.wrapping_add(pair_count as u8);
         pair_count += 1;
         let (mut from, mut to) = (0, 0);
         while from < len {
@@ -340,14 +395,34 @@ const fn prefix<T: Copy, const M: usize>(items: &[T]) -> [T; M] {
     out
 }
 
+/// `raw` as stored, before packing: for tests of what uses unpacked texts.
+#[cfg(test)]
+pub fn tokenized(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < raw.len() {
+        let (stored, used) = token(raw, at);
+        out.push(stored);
+        at += used;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `text` unpacked, with its placeholders spelt out again.
     fn unpacked(text: Text) -> Vec<u8> {
-        let mut out = heapless::Vec::new();
-        unpack(text, &mut out);
-        out.to_vec()
+        let mut out = Vec::new();
+        unpack(
+            text,
+            &mut |byte| match PLACEHOLDERS.iter().position(|&p| p == byte) {
+                Some(p) => out.extend([b'%', KINDS[p / 2], b'1' + p as u8 % 2]),
+                None => out.push(byte),
+            },
+        );
+        out
     }
 
     #[test]
@@ -357,10 +432,28 @@ mod tests {
         // NUL-terminated: the split leaves an empty rest after the last one.
         assert_eq!(originals.len(), count + 1);
         for (i, original) in originals[..count].iter().enumerate() {
-            assert!(original.len() < MAX_LEN);
             assert_eq!(unpacked(Text(i as u8)), *original, "text {i}");
         }
         assert!(PACKED.len() < RAW.len() * 2 / 3, "packing gains a third");
+    }
+
+    #[test]
+    fn tokens() {
+        assert_eq!(tokenized(b"%d1%E2%t2"), b"!@`");
+        // A lone % is text, and tab and newline are stored printable.
+        assert_eq!(tokenized(b"100% %x1\t\n"), b"100% %x1}~");
+    }
+
+    #[test]
+    #[should_panic = "a placeholder's argument is 1 or 2"]
+    fn placeholder_arguments_are_checked() {
+        tokenized(b"a%d9b");
+    }
+
+    #[test]
+    #[should_panic = "texts do not use the placeholder bytes"]
+    fn placeholder_bytes_are_not_text() {
+        tokenized(b"a!");
     }
 
     #[test]
