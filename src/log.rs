@@ -6,7 +6,7 @@
 //! `%E1` as the strerror text alone. Lines are assembled in a small buffer and written
 //! with one write(2), so that lines do not interleave.
 
-use crate::cli::{self, GetoptError, INFO, Personality, Stop};
+use crate::cli::{self, GetoptError, INFO, Personality, Stop, TRACE};
 use crate::signals;
 use crate::texts::{self, Message, Text};
 use rustix::fd::BorrowedFd;
@@ -231,42 +231,40 @@ impl Log<'_> {
         crate::sys::exit(1)
     }
 
+    /// `message`'s level, if it is shown.
+    fn shown(&self, message: Message) -> Option<u8> {
+        let levels = texts::LEVELS.get(message.0 as usize).copied()?;
+        let level = match self.personality {
+            Personality::Tini => levels & 15,
+            _ => levels >> 4,
+        };
+        // Level 15, an empty text, is not shown at any verbosity (tini prints nothing).
+        (level <= self.verbosity.min(TRACE)).then_some(level)
+    }
+
     fn write(&self, message: Message, args: &Args) {
         let tini = self.personality == Personality::Tini;
-        let levels = texts::LEVELS
-            .get(message.0 as usize)
-            .copied()
-            .unwrap_or(0xff);
-        let level = if tini { levels & 15 } else { levels >> 4 };
-        if level > self.verbosity {
+        let Some(level) = self.shown(message) else {
             return;
-        }
+        };
         let mut line = Line::new(if tini && level >= INFO {
             stdout()
         } else {
             stderr()
         });
-        match self.personality {
-            Personality::Tini => {
-                const TAGS: &[u8] = b"FATALWARN INFO DEBUGTRACE";
-                let pid = rustix::process::getpid().as_raw_nonzero().get();
-                let tag = TAGS
-                    .get(level as usize * 5..)
-                    .and_then(|t| t.get(..5))
-                    .unwrap_or_default();
-                line.format(
-                    texts::TINI_PREFIX,
-                    &Args {
-                        texts: [tag, b""],
-                        numbers: [pid.into(), 0],
-                    },
-                );
-            }
-            Personality::DumbInit => {
-                line.format(texts::DUMB_INIT_PREFIX, &Args::texts(self.name, b""));
-            }
-            Personality::Pause => {}
-        }
+        let prefix = match self.personality {
+            Personality::Tini => Text(texts::TINI_PREFIX.0 + level),
+            Personality::DumbInit => texts::DUMB_INIT_PREFIX,
+            Personality::Pause => texts::NO_PREFIX,
+        };
+        let pid = rustix::process::getpid().as_raw_nonzero().get();
+        line.format(
+            prefix,
+            &Args {
+                texts: [self.name, b""],
+                numbers: [pid.into(), 0],
+            },
+        );
         line.format(message.text(tini), args).put(b'\n');
     }
 
@@ -409,6 +407,26 @@ mod tests {
             assert_eq!(line.buffer.as_slice(), value.to_string().as_bytes());
             line.buffer.clear();
         }
+    }
+
+    #[test]
+    fn levels_decide_what_is_shown() {
+        let log = |personality, verbosity| Log {
+            personality,
+            name: b"x",
+            verbosity,
+        };
+        let tini = log(Personality::Tini, cli::WARN);
+        assert_eq!(tini.shown(texts::NO_SUBREAPER), Some(cli::WARN));
+        assert_eq!(tini.shown(texts::RECEIVED), None);
+        assert_eq!(
+            log(Personality::DumbInit, cli::DEBUG).shown(texts::RECEIVED),
+            Some(3)
+        );
+        // An empty text: not even a bare prefix, however verbose.
+        assert_eq!(log(Personality::Tini, 99).shown(texts::SETSID_DONE), None);
+        assert_eq!(log(Personality::DumbInit, 99).shown(texts::NO_TTY), None);
+        assert_eq!(log(Personality::Tini, 99).shown(texts::NO_TTY), Some(3));
     }
 
     #[test]

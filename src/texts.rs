@@ -126,8 +126,15 @@ catalogue! {
     texts {
         /// The start of a line: %t1 is the name crumb-init was called by.
         DUMB_INIT_PREFIX = "[%t1] ";
-        /// %t1: the level's tag, %d1: crumb-init's PID.
-        TINI_PREFIX = "[%t1 tini (%d1)] ";
+        /// Then, for a tini line, one of these by level (ERROR to TRACE): %d1 is
+        /// crumb-init's PID.
+        TINI_PREFIX = "[FATAL tini (%d1)] ";
+        TINI_WARN_PREFIX = "[WARN  tini (%d1)] ";
+        TINI_INFO_PREFIX = "[INFO  tini (%d1)] ";
+        TINI_DEBUG_PREFIX = "[DEBUG tini (%d1)] ";
+        TINI_TRACE_PREFIX = "[TRACE tini (%d1)] ";
+        /// Pause's lines have no prefix.
+        NO_PREFIX = "";
         // glibc getopt's wording: %t1 is argv[0], %t2 what was given.
         UNRECOGNIZED = "%t1: unrecognized option '--%t2'";
         INVALID = "%t1: invalid option -- '%t2'";
