@@ -255,7 +255,7 @@ impl Log<'_> {
         let prefix = match self.personality {
             Personality::Tini => Text(texts::TINI_PREFIX.0 + level),
             Personality::DumbInit => texts::DUMB_INIT_PREFIX,
-            Personality::Pause => texts::NO_PREFIX,
+            Personality::Pause => texts::NOTHING,
         };
         let pid = rustix::process::getpid().as_raw_nonzero().get();
         line.format(
@@ -271,54 +271,75 @@ impl Log<'_> {
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
         let tini = self.personality == Personality::Tini;
-        if let (true, Stop::BadValue(option, value)) = (tini, stop) {
-            return self.write(texts::BAD_VALUE, &Args::texts(option, value));
-        }
         let mut out = Line::new(stderr());
-        if let Stop::Getopt(error) = stop {
-            getopt_error(&mut out, argv0, error);
-        }
-        let text = match (self.personality, stop) {
-            (Personality::Pause, Stop::Version) => texts::PAUSE_VERSION,
-            (_, Stop::Version) if tini => texts::TINI_VERSION,
-            (_, Stop::License) => texts::LICENSE,
-            (_, _) if tini => texts::TINI_USAGE,
-            (_, Stop::Help) => texts::DUMB_INIT_HELP,
-            (_, Stop::Version) => texts::DUMB_INIT_VERSION,
-            (_, Stop::NoCommand) => texts::NO_COMMAND,
-            (_, Stop::BadRewrite) => texts::BAD_REWRITE,
-            (_, Stop::BadValue(option, value)) => {
-                out.format(texts::BAD_VALUE_USAGE, &Args::texts(argv0, value))
-                    .text(option)
-                    .text(b"'\n");
-                return;
+        let mut value: &[u8] = b"";
+        // The row of `STOP_TEXTS`.
+        let kind = match stop {
+            Stop::Help => 0,
+            Stop::Version => 1,
+            Stop::License => 2,
+            Stop::NoCommand => 3,
+            Stop::Getopt(error) => {
+                getopt_error(&mut out, argv0, error);
+                4
             }
-            (_, Stop::PauseWithCommand) => texts::PAUSE_WITH_COMMAND,
-            (_, Stop::Getopt(_)) => return,
+            Stop::BadRewrite => 5,
+            Stop::BadValue(option, value) if tini => {
+                return self.write(texts::BAD_VALUE, &Args::texts(option, value));
+            }
+            Stop::BadValue(_, v) => {
+                value = v;
+                6
+            }
+            Stop::PauseWithCommand => 7,
         };
         // tini and pause print help, version and license on stdout.
-        let help_version_license = matches!(stop, Stop::Help | Stop::Version | Stop::License);
-        if help_version_license && self.personality != Personality::DumbInit {
+        if kind <= 2 && self.personality != Personality::DumbInit {
             out.fd = stdout();
         }
+        let text = STOP_TEXTS
+            .get(kind)
+            .and_then(|texts| texts.get(self.personality as usize))
+            .copied()
+            .unwrap_or(texts::NOTHING);
         // tini names itself by its basename.
         let name = if tini { cli::basename(argv0) } else { argv0 };
-        out.format(text, &Args::texts(name, b""));
+        out.format(text, &Args::texts(name, value));
+        if let Stop::BadValue(option, _) = stop {
+            out.text(option).text(b"'\n");
+        }
     }
 }
 
+/// What `Log::stop` prints for each kind of stop, in dumb-init's, tini's and pause's
+/// style. After a getopt error, dumb-init and pause print nothing more.
+const STOP_TEXTS: [[Text; 3]; 8] = {
+    use texts::*;
+    [
+        [DUMB_INIT_HELP, TINI_USAGE, DUMB_INIT_HELP],
+        [DUMB_INIT_VERSION, TINI_VERSION, PAUSE_VERSION],
+        [LICENSE, LICENSE, LICENSE],
+        [NO_COMMAND, TINI_USAGE, NO_COMMAND],
+        [NOTHING, TINI_USAGE, NOTHING],
+        [BAD_REWRITE, TINI_USAGE, BAD_REWRITE],
+        // tini's is a logged message.
+        [BAD_VALUE_USAGE, NOTHING, BAD_VALUE_USAGE],
+        [PAUSE_WITH_COMMAND, TINI_USAGE, PAUSE_WITH_COMMAND],
+    ]
+};
+
 /// glibc getopt's wording.
 fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
-    let (template, arg): (Text, &[u8]) = match error {
-        GetoptError::Unrecognized(text) => (texts::UNRECOGNIZED, text),
-        GetoptError::Invalid(c) => (texts::INVALID, core::slice::from_ref(c)),
-        GetoptError::ShortNeedsArgument(c) => {
-            (texts::SHORT_NEEDS_ARGUMENT, core::slice::from_ref(c))
-        }
-        GetoptError::LongNeedsArgument(name) => (texts::LONG_NEEDS_ARGUMENT, name),
-        GetoptError::LongTakesNoArgument(name) => (texts::LONG_TAKES_NO_ARGUMENT, name),
-        GetoptError::Ambiguous(text, _) => (texts::AMBIGUOUS, text),
+    // The texts are in the order of the variants.
+    let (kind, arg): (u8, &[u8]) = match error {
+        GetoptError::Unrecognized(text) => (0, text),
+        GetoptError::Invalid(c) => (1, core::slice::from_ref(c)),
+        GetoptError::ShortNeedsArgument(c) => (2, core::slice::from_ref(c)),
+        GetoptError::LongNeedsArgument(name) => (3, name),
+        GetoptError::LongTakesNoArgument(name) => (4, name),
+        GetoptError::Ambiguous(text, _) => (5, text),
     };
+    let template = Text(texts::UNRECOGNIZED.0 + kind);
     out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
         for (i, (name, _)) in cli::long_options().enumerate() {

@@ -133,8 +133,8 @@ catalogue! {
         TINI_INFO_PREFIX = "[INFO  tini (%d1)] ";
         TINI_DEBUG_PREFIX = "[DEBUG tini (%d1)] ";
         TINI_TRACE_PREFIX = "[TRACE tini (%d1)] ";
-        /// Pause's lines have no prefix.
-        NO_PREFIX = "";
+        /// Pause's prefix, and what dumb-init prints after a getopt error.
+        NOTHING = "";
         // glibc getopt's wording: %t1 is argv[0], %t2 what was given.
         UNRECOGNIZED = "%t1: unrecognized option '--%t2'";
         INVALID = "%t1: invalid option -- '%t2'";
