@@ -79,13 +79,6 @@ struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    fn numbers(a: i64, b: i64) -> Self {
-        Self {
-            texts: [b"", b""],
-            numbers: [a, b],
-        }
-    }
-
     fn texts(a: &'a [u8], b: &'a [u8]) -> Self {
         Self {
             texts: [a, b],
@@ -159,15 +152,19 @@ impl Line {
         match at / 2 {
             0 => self.number(n),
             1 => self.signal(n),
-            2 => self.number(n).put(b' ').error(n),
-            3 => self.error(n),
+            2 => self.number(n).put(b' ').error(n, args),
+            3 => self.error(n, args),
             _ => self.text(args.texts[at % 2]),
         }
     }
 
-    /// glibc's strerror text for `code`.
-    fn error(&mut self, code: i64) -> &mut Self {
-        self.format(texts::error(code), &Args::numbers(code, 0))
+    /// glibc's strerror text for `code` (`args`: any, the error texts have no
+    /// placeholders).
+    fn error(&mut self, code: i64, args: &Args) -> &mut Self {
+        match texts::error(code) {
+            Some(text) => self.format(text, args),
+            None => self.format(texts::UNKNOWN_ERROR, args).number(code),
+        }
     }
 
     fn flush(&mut self) {
@@ -201,26 +198,22 @@ impl Log<'_> {
     /// Prints `message` in the personality's style, if its level is shown, with two
     /// numbers for `%d1`.. `%E2`.
     pub fn emit(&self, message: Message, a: impl Into<Num>, b: impl Into<Num>) {
-        self.emit_numbers(message, a.into().0, b.into().0);
-    }
-
-    // The generic methods only convert their arguments; the rest is compiled once, not
-    // once per combination of argument types.
-    fn emit_numbers(&self, message: Message, a: i64, b: i64) {
-        self.write(message, &Args::numbers(a, b));
+        self.emit_any(message, b"", a.into().0, b.into().0);
     }
 
     /// Prints `message` with a text for `%t1` and a number for `%d1`.. `%E1`.
     pub fn emit_text(&self, message: Message, text: &[u8], a: impl Into<Num>) {
-        self.emit_text_number(message, text, a.into().0);
+        self.emit_any(message, text, a.into().0, 0);
     }
 
-    fn emit_text_number(&self, message: Message, text: &[u8], a: i64) {
+    // The generic methods only convert their arguments; the rest is compiled once, not
+    // once per combination of argument types.
+    fn emit_any(&self, message: Message, text: &[u8], a: i64, b: i64) {
         self.write(
             message,
             &Args {
                 texts: [text, b""],
-                numbers: [a, 0],
+                numbers: [a, b],
             },
         );
     }

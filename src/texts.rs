@@ -195,8 +195,8 @@ Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
 DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
 Full help: man crumb-init
 ";
-        /// An error number without a text of its own: `Unknown error %d1`.
-        UNKNOWN_ERROR = "Unknown error %d1";
+        /// An error number without a text of its own, followed by the number.
+        UNKNOWN_ERROR = "Unknown error ";
     }
     // glibc's texts for the errors an init meets.
     errors {
@@ -230,12 +230,10 @@ Full help: man crumb-init
     }
 }
 
-/// glibc's text for error `code`, or `UNKNOWN_ERROR`.
-pub fn error(code: i64) -> Text {
-    match ERRNOS.iter().position(|&errno| errno as i64 == code) {
-        Some(at) => Text(2 * MESSAGE_COUNT + TEXT_COUNT + at as u8),
-        None => UNKNOWN_ERROR,
-    }
+/// glibc's text for error `code`, if it has one.
+pub fn error(code: i64) -> Option<Text> {
+    let at = ERRNOS.iter().position(|&errno| errno as i64 == code)?;
+    Some(Text(2 * MESSAGE_COUNT + TEXT_COUNT + at as u8))
 }
 
 /// The placeholders `%d1 %d2 %s1 %s2 %e1 %e2 %E1 %E2 %t1 %t2` are stored as these bytes,
@@ -470,12 +468,12 @@ mod tests {
             b"Child spawned with PID %d1."
         );
         assert_eq!(unpacked(GOODBYE.text(true)), b"Exiting: child has exited");
-        assert_eq!(unpacked(UNKNOWN_ERROR), b"Unknown error %d1");
-        assert_eq!(unpacked(error(2)), b"No such file or directory");
-        assert_eq!(unpacked(error(13)), b"Permission denied");
-        assert_eq!(unpacked(error(116)), b"Stale file handle");
-        assert_eq!(error(200), UNKNOWN_ERROR);
-        assert_eq!(error(-1), UNKNOWN_ERROR);
+        assert_eq!(unpacked(UNKNOWN_ERROR), b"Unknown error ");
+        assert_eq!(unpacked(error(2).unwrap()), b"No such file or directory");
+        assert_eq!(unpacked(error(13).unwrap()), b"Permission denied");
+        assert_eq!(unpacked(error(116).unwrap()), b"Stale file handle");
+        assert_eq!(error(200), None);
+        assert_eq!(error(-1), None);
     }
 
     #[test]
