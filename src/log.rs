@@ -2,9 +2,10 @@
 //! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini, bare for pause.
 //!
 //! The texts (in `texts`) have `%` placeholders: `%d1` prints argument 1 as a number,
-//! `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's `<errno> <strerror>` and
-//! `%E1` as the strerror text alone. Lines are assembled in a small buffer and written
-//! with one write(2), so that lines do not interleave.
+//! `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's `<errno> <strerror>`,
+//! `%E1` as the strerror text alone; `%v1` and `%v2` are dumb-init's and tini's version
+//! texts. Lines are assembled in a small buffer and written with one write(2), so that
+//! lines do not interleave.
 
 use crate::cli::{self, GetoptError, INFO, Personality, Stop, TRACE};
 use crate::signals;
@@ -154,7 +155,8 @@ impl Line {
             1 => self.signal(n),
             2 => self.number(n).put(b' ').error(n, args),
             3 => self.error(n, args),
-            _ => self.text(args.texts[at % 2]),
+            4 => self.text(args.texts[at % 2]),
+            _ => self.format(Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2), args),
         }
     }
 
@@ -310,7 +312,7 @@ const STOP_TEXTS: [[Text; 3]; 8] = {
     use texts::*;
     [
         [DUMB_INIT_HELP, TINI_USAGE, DUMB_INIT_HELP],
-        [DUMB_INIT_VERSION, TINI_VERSION, PAUSE_VERSION],
+        [DUMB_INIT_VERSION, TINI_VERSION_LINE, PAUSE_VERSION],
         [LICENSE, LICENSE, LICENSE],
         [NO_COMMAND, TINI_USAGE, NO_COMMAND],
         [NOTHING, TINI_USAGE, NOTHING],

@@ -152,11 +152,13 @@ This option can be specified multiple times.\nUse --help for full usage.\n";
         DUMB_INIT_VERSION = "crumb-init v", env!("CARGO_PKG_VERSION"),
             " (dumb-init v1.2.5 compatible)\n";
         /// dockerd reads the part after ` - git.` as the init's commit for `docker info`.
-        TINI_VERSION = "tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION"), "\n";
+        /// `%v2`, without a newline (`%v1` is `DUMB_INIT_VERSION`).
+        TINI_VERSION = "tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION");
+        TINI_VERSION_LINE = "%v2\n";
         PAUSE_VERSION = "pause (crumb-init v", env!("CARGO_PKG_VERSION"), ")\n";
         LICENSE = "crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
         /// %t1: the basename of argv[0]. tini's own layout.
-        TINI_USAGE = "%t1 (tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION"), ")
+        TINI_USAGE = "%t1 (%v2)
 Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
 
 Execute a program under the supervision of a valid init process (crumb-init)
@@ -175,8 +177,7 @@ Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
 CRUMB_GRACE_PERIOD=SECONDS.
 ";
         /// %t1: argv[0]. Tabs align the descriptions at column 24.
-        DUMB_INIT_HELP = "crumb-init v", env!("CARGO_PKG_VERSION"), " (dumb-init v1.2.5 compatible)
-Usage: %t1 [option] command [[arg] ...]
+        DUMB_INIT_HELP = "%v1Usage: %t1 [option] command [[arg] ...]
 Runs the command as its child, forwards signals to it and reaps zombies.
  -c, --single-child\tsignal only the child, not its descendants
  -r, --rewrite s:r\tforward signal s as r (0: not at all); repeatable
@@ -236,10 +237,11 @@ pub fn error(code: i64) -> Option<Text> {
     Some(Text(2 * MESSAGE_COUNT + TEXT_COUNT + at as u8))
 }
 
-/// The placeholders `%d1 %d2 %s1 %s2 %e1 %e2 %E1 %E2 %t1 %t2` are stored as these bytes,
-/// in this order (kind = position / 2, argument = position % 2). The texts do not use them.
-pub const PLACEHOLDERS: &[u8; 10] = b"!#$&*+?@^`";
-const KINDS: &[u8; 5] = b"dseEt";
+/// The placeholders `%d1 %d2 %s1 %s2 %e1 %e2 %E1 %E2 %t1 %t2 %v1 %v2` are stored as these
+/// bytes, in this order (kind = position / 2, argument = position % 2). The texts do not
+/// use them.
+pub const PLACEHOLDERS: &[u8; 12] = b"!#$&*+?@^`\\Q";
+const KINDS: &[u8; 6] = b"dseEtv";
 /// Ends a text.
 const END: u8 = b'{';
 /// Tab and newline are stored as the printable `}` and `~`, which the texts do not use,
@@ -249,6 +251,9 @@ const NEWLINE: u8 = TAB + 1;
 /// Pairs are 0x7f..=0xff then, wrapping, 0x00..=0x1f: everything but printable ASCII.
 const FIRST_CODE: u8 = 0x7f;
 const MAX_PAIRS: usize = 161;
+
+// `%v1` and `%v2` are found by adding the argument to `DUMB_INIT_VERSION`.
+const _: () = assert!(TINI_VERSION.0 == DUMB_INIT_VERSION.0 + 1);
 
 /// Calls `out` with each byte of `text`, unpacked: ASCII or one of `PLACEHOLDERS`.
 pub fn unpack(text: Text, out: &mut impl FnMut(u8)) {
