@@ -103,10 +103,10 @@ impl Line {
     }
 
     fn put(&mut self, byte: u8) -> &mut Self {
-        if self.buffer.push(byte).is_err() {
+        if self.buffer.is_full() {
             self.flush();
-            let _ = self.buffer.push(byte);
         }
+        let _ = self.buffer.push(byte);
         self
     }
 
@@ -242,16 +242,14 @@ impl Log<'_> {
         let Some(level) = self.shown(message) else {
             return;
         };
-        let mut line = Line::new(if tini && level >= INFO {
-            stdout()
-        } else {
-            stderr()
-        });
-        let prefix = match self.personality {
-            Personality::Tini => Text(texts::TINI_PREFIX.0 + level),
-            Personality::DumbInit => texts::DUMB_INIT_PREFIX,
-            Personality::Pause => texts::NOTHING,
+        // tini prints INFO, DEBUG and TRACE lines on stdout.
+        let (fd, prefix) = match self.personality {
+            Personality::Tini if level >= INFO => (stdout(), Text(texts::TINI_PREFIX.0 + level)),
+            Personality::Tini => (stderr(), Text(texts::TINI_PREFIX.0 + level)),
+            Personality::DumbInit => (stderr(), texts::DUMB_INIT_PREFIX),
+            Personality::Pause => (stderr(), texts::NOTHING),
         };
+        let mut line = Line::new(fd);
         let pid = rustix::process::getpid().as_raw_nonzero().get();
         line.format(
             prefix,
