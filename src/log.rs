@@ -2,10 +2,9 @@
 //! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini, bare for pause.
 //!
 //! The texts (in `texts`) have `%` placeholders: `%d1` prints argument 1 as a number,
-//! `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's `<errno> <strerror>`,
-//! `%E1` as the strerror text alone; `%v1` and `%v2` are dumb-init's and tini's version
-//! texts. Lines are assembled in a small buffer and written with one write(2), so that
-//! lines do not interleave.
+//! `%s1` as a signal name, `%E1` as its strerror text, `%t1` prints text 1; `%v1` and
+//! `%v2` are dumb-init's and tini's version texts. Lines are assembled in a small buffer
+//! and written with one write(2), so that lines do not interleave.
 
 use crate::cli::{self, GetoptError, INFO, Personality, Stop, TRACE};
 use crate::signals;
@@ -13,7 +12,7 @@ use crate::texts::{self, Message, Text};
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
 
-/// A number for a `%d`, `%s`, `%e` or `%E` placeholder.
+/// A number for a `%d`, `%s` or `%E` placeholder.
 #[derive(Clone, Copy)]
 pub struct Num(i64);
 
@@ -153,9 +152,8 @@ impl Line {
         match at / 2 {
             0 => self.number(n),
             1 => self.signal(n),
-            2 => self.number(n).put(b' ').error(n, args),
-            3 => self.error(n, args),
-            4 => self.text(args.texts[at % 2]),
+            2 => self.error(n, args),
+            3 => self.text(args.texts[at % 2]),
             _ => self.format(Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2), args),
         }
     }
@@ -370,7 +368,7 @@ mod tests {
             "x then 7 a"
         );
         assert_eq!(
-            formatted(b"(errno=%e1)", [b"", b""], [25, 0]),
+            formatted(b"(errno=%d1 %E1)", [b"", b""], [25, 0]),
             "(errno=25 Inappropriate ioctl for device)"
         );
         assert_eq!(formatted(b"%E1", [b"", b""], [200, 0]), "Unknown error 200");

@@ -70,7 +70,7 @@ catalogue! {
     messages {
         pub DEBUG_FROM_ENV = 3 "Running in debug mode.", 4 "";
         pub SETSID_OFF_FROM_ENV = 3 "Not running in setsid mode.", 4 "";
-        pub TTY_DETACH_FAILED = 3 "Unable to detach from controlling tty (errno=%e1).", 4 "";
+        pub TTY_DETACH_FAILED = 3 "Unable to detach from controlling tty (errno=%d1 %E1).", 4 "";
         pub TTY_DETACHED =
             3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
             4 "";
@@ -80,18 +80,18 @@ catalogue! {
         pub CHILD_SPAWNED =
             3 "Child spawned with PID %d1.",
             2 "Spawned child process '%t1' with pid '%d1'";
-        pub TTY_ATTACH_FAILED = 3 "Unable to attach to controlling tty (errno=%e1).", 4 "";
+        pub TTY_ATTACH_FAILED = 3 "Unable to attach to controlling tty (errno=%d1 %E1).", 4 "";
         pub SETSID_DONE = 3 "setsid complete.", 4 "";
-        pub SETSID_FAILED = 0 "Unable to setsid (errno=%e1). Exiting.", 0 "setsid failed: %E1";
+        pub SETSID_FAILED = 0 "Unable to setsid (errno=%d1 %E1). Exiting.", 0 "setsid failed: %E1";
         pub SETPGID_FAILED = 4 "", 0 "setpgid failed: %E1";
         pub TCSETPGRP_FAILED = 4 "", 0 "tcsetpgrp failed: %E1";
         pub NO_TTY = 4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)";
         pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1";
         pub FORK_FAILED = 0 "Unable to fork. Exiting.", 0 "fork failed: %E1";
         /// A setup system call failed: %t1 says what it was for.
-        pub SETUP_FAILED = 0 "Unable to %t1 (errno=%e1). Exiting.", 0 "Unable to %t1: %E1";
+        pub SETUP_FAILED = 0 "Unable to %t1 (errno=%d1 %E1). Exiting.", 0 "Unable to %t1: %E1";
         pub NO_SUBREAPER =
-            3 "Unable to become a subreaper (errno=%e1); orphans go to the parent's reaper.",
+            3 "Unable to become a subreaper (errno=%d1 %E1); orphans go to the parent's reaper.",
             1 "Not a child subreaper (%E1): orphans go to the parent's reaper";
         pub RECEIVED = 3 "Received signal %d1.", 3 "Received %s1";
         pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
@@ -109,7 +109,7 @@ catalogue! {
         pub NOT_FORWARDED = 3 "Not forwarding signal %d1 to children (ignored).", 4 "";
         pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "";
         pub GOODBYE = 3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited";
-        pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%e1)", 4 "";
+        pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%d1 %E1)", 4 "";
         pub DELAYING =
             3 "Delaying signal %d1 by %d2 seconds.",
             3 "Delaying signal '%s1' by %d2s";
@@ -237,11 +237,11 @@ pub fn error(code: i64) -> Option<Text> {
     Some(Text(2 * MESSAGE_COUNT + TEXT_COUNT + at as u8))
 }
 
-/// The placeholders `%d1 %d2 %s1 %s2 %e1 %e2 %E1 %E2 %t1 %t2 %v1 %v2` are stored as these
-/// bytes, in this order (kind = position / 2, argument = position % 2). The texts do not
-/// use them.
-pub const PLACEHOLDERS: &[u8; 12] = b"!#$&*+?@^`\\Q";
-const KINDS: &[u8; 6] = b"dseEtv";
+/// The placeholders `%d1 %d2 %s1 %s2 %E1 %E2 %t1 %t2 %v1 %v2` are stored as these bytes,
+/// in this order (kind = position / 2, argument = position % 2). The texts do not use
+/// them.
+pub const PLACEHOLDERS: &[u8; 10] = b"!#$&*+?@^`";
+const KINDS: &[u8; 5] = b"dsEtv";
 /// Ends a text.
 const END: u8 = b'{';
 /// Tab and newline are stored as the printable `}` and `~`, which the texts do not use,
@@ -449,7 +449,7 @@ mod tests {
 
     #[test]
     fn tokens() {
-        assert_eq!(tokenized(b"%d1%E2%t2"), b"!@`");
+        assert_eq!(tokenized(b"%d1%E2%t2"), b"!+@");
         // A lone % is text, and tab and newline are stored printable.
         assert_eq!(tokenized(b"100% %x1\t\n"), b"100% %x1}~");
     }
