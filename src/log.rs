@@ -2,9 +2,9 @@
 //! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini, bare for pause.
 //!
 //! The texts (in `texts`) have `%` placeholders: `%d1` prints argument 1 as a number,
-//! `%s1` as a signal name, `%E1` as its strerror text, `%t1` prints text 1; `%v1` and
-//! `%v2` are dumb-init's and tini's version texts. Lines are assembled in a small buffer
-//! and written with one write(2), so that lines do not interleave.
+//! `%s1` as a signal name without `SIG`, `%E1` as its strerror text, `%t1` prints text
+//! 1; `%v1` and `%v2` are dumb-init's and tini's version texts. Lines are assembled in a
+//! small buffer and written with one write(2), so that lines do not interleave.
 
 use crate::cli::{self, GetoptError, INFO, Personality, Stop, TRACE};
 use crate::signals;
@@ -124,10 +124,9 @@ impl Line {
         self.text(decimal(value.unsigned_abs(), &mut digits))
     }
 
-    /// `SIGTERM`, or `SIGRT<n>` past the classic signals.
+    /// `TERM`, or `RT<n>` past the classic signals (the texts say `SIG%s1`).
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn signal(&mut self, signal: i64) -> &mut Self {
-        self.text(b"SIG");
         match signals::name(signal as u8) {
             Some(name) => self.text(name),
             None => self.text(b"RT").number(signal),
@@ -377,7 +376,7 @@ mod tests {
             "No such file or directory"
         );
         assert_eq!(
-            formatted(b"'%s1' '%s2'", [b"", b""], [15, 40]),
+            formatted(b"'SIG%s1' 'SIG%s2'", [b"", b""], [15, 40]),
             "'SIGTERM' 'SIGRT40'"
         );
         // A lone % is text (an argument other than 1 or 2 does not compile: see texts).

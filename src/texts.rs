@@ -93,7 +93,7 @@ catalogue! {
         pub NO_SUBREAPER =
             3 "Unable to become a subreaper (errno=%d1 %E1); orphans go to the parent's reaper.",
             1 "Not a child subreaper (%E1): orphans go to the parent's reaper";
-        pub RECEIVED = 3 "Received signal %d1.", 3 "Received %s1";
+        pub RECEIVED = 3 "Received signal %d1.", 3 "Received SIG%s1";
         pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
         pub CHILD_EXITED =
             3 "A child with PID %d1 exited with exit status %d2.",
@@ -102,17 +102,17 @@ catalogue! {
             3 "A child with PID %d1 was terminated by signal %d2.",
             3 "Reaped child with pid: '%d1'";
         pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')";
-        pub MAIN_KILLED = 4 "", 2 "Main child exited with signal (with signal '%s2')";
+        pub MAIN_KILLED = 4 "", 2 "Main child exited with signal (with signal 'SIG%s2')";
         pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1";
         pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "";
-        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%s1'";
+        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: 'SIG%s1'";
         pub NOT_FORWARDED = 3 "Not forwarding signal %d1 to children (ignored).", 4 "";
         pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "";
         pub GOODBYE = 3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited";
         pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%d1 %E1)", 4 "";
         pub DELAYING =
             3 "Delaying signal %d1 by %d2 seconds.",
-            3 "Delaying signal '%s1' by %d2s";
+            3 "Delaying signal 'SIG%s1' by %d2s";
         pub GRACE_STARTED =
             3 "Giving the remaining processes %d1 seconds to exit.",
             2 "Waiting up to %d1s for the remaining processes";
@@ -120,7 +120,7 @@ catalogue! {
             3 "Grace period over, killing the remaining processes.",
             2 "Grace period over, killing the remaining processes";
         /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
-        pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: %s1", 4 "";
+        pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: SIG%s1", 4 "";
         pub BAD_VALUE = 4 "", 0 "Not a valid option for %t1: %t2";
     }
     texts {
