@@ -334,11 +334,11 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     if let GetoptError::Ambiguous(_, candidates) = error {
         for (i, (name, _)) in cli::long_options().enumerate() {
             if candidates & (1 << i) != 0 {
-                out.text(b" '--").text(name).text(b"'");
+                out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
         }
     }
-    out.text(b"\n");
+    out.put(b'\n');
 }
 
 #[cfg(test)]

@@ -142,6 +142,8 @@ catalogue! {
         LONG_NEEDS_ARGUMENT = "%t1: option '--%t2' requires an argument";
         LONG_TAKES_NO_ARGUMENT = "%t1: option '--%t2' doesn't allow an argument";
         AMBIGUOUS = "%t1: option '--%t2' is ambiguous; possibilities:";
+        /// Each of the ambiguous option's possibilities.
+        CANDIDATE = " '--%t1'";
         NO_COMMAND = "Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n";
         BAD_REWRITE =
             "Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\
