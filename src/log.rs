@@ -125,7 +125,6 @@ impl Line {
     }
 
     /// `TERM`, or `RT<n>` past the classic signals (the texts say `SIG%s1`).
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn signal(&mut self, signal: i64) -> &mut Self {
         match signals::name(signal as u8) {
             Some(name) => self.text(name),
