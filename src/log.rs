@@ -2,17 +2,17 @@
 //! `[<name>] ...` for dumb-init, `[LEVEL tini (PID)] ...` for tini, bare for pause.
 //!
 //! The texts (in `texts`) have `%` placeholders: `%d1` prints argument 1 as a number,
-//! `%s1` as a signal name, `%t1` as text, `%e1` as dumb-init's `<errno> <strerror>` and
-//! `%E1` as the strerror text alone. Lines are assembled in a small buffer and written
-//! with one write(2), so that lines do not interleave.
+//! `%s1` as a signal name without `SIG`, `%E1` as its strerror text, `%t1` prints text
+//! 1; `%v1` and `%v2` are dumb-init's and tini's version texts. Lines are assembled in a
+//! small buffer and written with one write(2), so that lines do not interleave.
 
-use crate::cli::{self, GetoptError, INFO, Personality, Stop};
+use crate::cli::{self, GetoptError, INFO, Personality, Stop, TRACE};
 use crate::signals;
 use crate::texts::{self, Message, Text};
 use rustix::fd::BorrowedFd;
 use rustix::io::Errno;
 
-/// A number for a `%d`, `%s`, `%e` or `%E` placeholder.
+/// A number for a `%d`, `%s` or `%E` placeholder.
 #[derive(Clone, Copy)]
 pub struct Num(i64);
 
@@ -72,6 +72,21 @@ pub fn decimal(mut value: u64, buffer: &mut [u8]) -> &[u8] {
     buffer.get(at..).unwrap_or_default()
 }
 
+/// What fills a text's placeholders: `%t1` and `%t2` the texts, the others the numbers.
+struct Args<'a> {
+    texts: [&'a [u8]; 2],
+    numbers: [i64; 2],
+}
+
+impl<'a> Args<'a> {
+    fn texts(a: &'a [u8], b: &'a [u8]) -> Self {
+        Self {
+            texts: [a, b],
+            numbers: [0, 0],
+        }
+    }
+}
+
 struct Line {
     fd: BorrowedFd<'static>,
     buffer: heapless::Vec<u8, 256>,
@@ -86,71 +101,68 @@ impl Line {
         }
     }
 
+    fn put(&mut self, byte: u8) -> &mut Self {
+        if self.buffer.is_full() {
+            self.flush();
+        }
+        let _ = self.buffer.push(byte);
+        self
+    }
+
     fn text(&mut self, text: &[u8]) -> &mut Self {
         for &byte in text {
-            if self.buffer.push(byte).is_err() {
-                self.flush();
-                let _ = self.buffer.push(byte);
-            }
+            self.put(byte);
         }
         self
     }
 
     fn number(&mut self, value: i64) -> &mut Self {
         if value < 0 {
-            self.text(b"-");
+            self.put(b'-');
         }
         let mut digits = [0u8; 20];
         self.text(decimal(value.unsigned_abs(), &mut digits))
     }
 
-    /// `SIGTERM`, or `SIGRT<n>` past the classic signals.
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
+    /// `TERM`, or `RT<n>` past the classic signals (the texts say `SIG%s1`).
     fn signal(&mut self, signal: i64) -> &mut Self {
         match signals::name(signal as u8) {
-            Some(name) => self.text(b"SIG").text(name),
-            None => self.text(b"SIGRT").number(signal),
+            Some(name) => self.text(name),
+            None => self.text(b"RT").number(signal),
         }
     }
 
-    /// Writes `template`, unpacked, with its placeholders filled.
-    fn format(&mut self, template: Text, texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
-        let mut unpacked = heapless::Vec::new();
-        texts::unpack(template, &mut unpacked);
-        self.fill(&unpacked, texts, numbers)
-    }
-
-    /// Writes `template` with its placeholders filled (see the module doc).
-    fn fill(&mut self, template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> &mut Self {
-        let mut rest = template;
-        loop {
-            rest = match rest {
-                [b'%', kind, index, tail @ ..] => {
-                    let which = index.wrapping_sub(b'1') as usize;
-                    let text = texts.get(which).copied().unwrap_or_default();
-                    let n = numbers.get(which).copied().unwrap_or_default();
-                    match kind {
-                        b'd' => self.number(n),
-                        b's' => self.signal(n),
-                        b'e' => self.number(n).text(b" ").error(n),
-                        b'E' => self.error(n),
-                        _ => self.text(text),
-                    };
-                    tail
-                }
-                [byte, tail @ ..] => {
-                    self.text(core::slice::from_ref(byte));
-                    tail
-                }
-                [] => break,
-            };
-        }
+    /// Writes `text` with its placeholders filled.
+    fn format(&mut self, text: Text, args: &Args) -> &mut Self {
+        texts::unpack(text, &mut |byte| {
+            self.fill(byte, args);
+        });
         self
     }
 
-    /// glibc's strerror text for `code`.
-    fn error(&mut self, code: i64) -> &mut Self {
-        self.format(texts::error(code), [b"", b""], [code, 0])
+    /// Writes a byte of an unpacked text: itself, or the placeholder it stands for
+    /// filled (see the module doc).
+    fn fill(&mut self, byte: u8, args: &Args) -> &mut Self {
+        let Some(at) = texts::PLACEHOLDERS.iter().position(|&p| p == byte) else {
+            return self.put(byte);
+        };
+        let n = args.numbers[at % 2];
+        match at / 2 {
+            0 => self.number(n),
+            1 => self.signal(n),
+            2 => self.error(n, args),
+            3 => self.text(args.texts[at % 2]),
+            _ => self.format(Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2), args),
+        }
+    }
+
+    /// glibc's strerror text for `code` (`args`: any, the error texts have no
+    /// placeholders).
+    fn error(&mut self, code: i64, args: &Args) -> &mut Self {
+        match texts::error(code) {
+            Some(text) => self.format(text, args),
+            None => self.format(texts::UNKNOWN_ERROR, args).number(code),
+        }
     }
 
     fn flush(&mut self) {
@@ -184,22 +196,24 @@ impl Log<'_> {
     /// Prints `message` in the personality's style, if its level is shown, with two
     /// numbers for `%d1`.. `%E2`.
     pub fn emit(&self, message: Message, a: impl Into<Num>, b: impl Into<Num>) {
-        self.emit_numbers(message, a.into().0, b.into().0);
-    }
-
-    // The generic methods only convert their arguments; the rest is compiled once, not
-    // once per combination of argument types.
-    fn emit_numbers(&self, message: Message, a: i64, b: i64) {
-        self.write(message, [b"", b""], [a, b]);
+        self.emit_any(message, b"", a.into().0, b.into().0);
     }
 
     /// Prints `message` with a text for `%t1` and a number for `%d1`.. `%E1`.
     pub fn emit_text(&self, message: Message, text: &[u8], a: impl Into<Num>) {
-        self.emit_text_number(message, text, a.into().0);
+        self.emit_any(message, text, a.into().0, 0);
     }
 
-    fn emit_text_number(&self, message: Message, text: &[u8], a: i64) {
-        self.write(message, [text, b""], [a, 0]);
+    // The generic methods only convert their arguments; the rest is compiled once, not
+    // once per combination of argument types.
+    fn emit_any(&self, message: Message, text: &[u8], a: i64, b: i64) {
+        self.write(
+            message,
+            &Args {
+                texts: [text, b""],
+                numbers: [a, b],
+            },
+        );
     }
 
     /// A setup step failed: "Unable to <what>", and the program ends with status 1.
@@ -208,99 +222,122 @@ impl Log<'_> {
         crate::sys::exit(1)
     }
 
-    fn write(&self, message: Message, texts: [&[u8]; 2], numbers: [i64; 2]) {
+    /// `message`'s level, if it is shown.
+    fn shown(&self, message: Message) -> Option<u8> {
+        let levels = texts::LEVELS.get(message.0 as usize).copied()?;
+        let level = match self.personality {
+            Personality::Tini => levels & 15,
+            _ => levels >> 4,
+        };
+        // Level 15, an empty text, is not shown at any verbosity (tini prints nothing).
+        (level <= self.verbosity.min(TRACE)).then_some(level)
+    }
+
+    fn write(&self, message: Message, args: &Args) {
         let tini = self.personality == Personality::Tini;
-        let levels = texts::LEVELS
-            .get(message.0 as usize)
-            .copied()
-            .unwrap_or(0xff);
-        let level = if tini { levels & 15 } else { levels >> 4 };
-        if level > self.verbosity {
+        let Some(level) = self.shown(message) else {
             return;
-        }
-        let mut line = Line::new(if tini && level >= INFO {
-            stdout()
-        } else {
-            stderr()
-        });
-        match self.personality {
-            Personality::Tini => {
-                const TAGS: &[u8] = b"FATALWARN INFO DEBUGTRACE";
-                let pid = rustix::process::getpid().as_raw_nonzero().get();
-                let tag = TAGS
-                    .get(level as usize * 5..)
-                    .and_then(|t| t.get(..5))
-                    .unwrap_or_default();
-                line.format(texts::TINI_PREFIX, [tag, b""], [pid.into(), 0]);
-            }
-            Personality::DumbInit => {
-                line.format(texts::DUMB_INIT_PREFIX, [self.name, b""], [0, 0]);
-            }
-            Personality::Pause => {}
-        }
-        line.format(message.text(tini), texts, numbers).text(b"\n");
+        };
+        // tini prints INFO, DEBUG and TRACE lines on stdout.
+        let (fd, prefix) = match self.personality {
+            Personality::Tini if level >= INFO => (stdout(), Text(texts::TINI_PREFIX.0 + level)),
+            Personality::Tini => (stderr(), Text(texts::TINI_PREFIX.0 + level)),
+            Personality::DumbInit => (stderr(), texts::DUMB_INIT_PREFIX),
+            Personality::Pause => (stderr(), texts::NOTHING),
+        };
+        let mut line = Line::new(fd);
+        let pid = rustix::process::getpid().as_raw_nonzero().get();
+        line.format(
+            prefix,
+            &Args {
+                texts: [self.name, b""],
+                numbers: [pid.into(), 0],
+            },
+        );
+        line.format(message.text(tini), args).put(b'\n');
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
         let tini = self.personality == Personality::Tini;
-        if let (true, Stop::BadValue(option, value)) = (tini, stop) {
-            return self.write(texts::BAD_VALUE, [option, value], [0, 0]);
-        }
         let mut out = Line::new(stderr());
-        if let Stop::Getopt(error) = stop {
-            getopt_error(&mut out, argv0, error);
-        }
-        let text = match (self.personality, stop) {
-            (Personality::Pause, Stop::Version) => texts::PAUSE_VERSION,
-            (_, Stop::Version) if tini => texts::TINI_VERSION,
-            (_, Stop::License) => texts::LICENSE,
-            (_, _) if tini => texts::TINI_USAGE,
-            (_, Stop::Help) => texts::DUMB_INIT_HELP,
-            (_, Stop::Version) => texts::DUMB_INIT_VERSION,
-            (_, Stop::NoCommand) => texts::NO_COMMAND,
-            (_, Stop::BadRewrite) => texts::BAD_REWRITE,
-            (_, Stop::BadValue(option, value)) => {
-                out.format(texts::BAD_VALUE_USAGE, [argv0, value], [0, 0])
-                    .text(option)
-                    .text(b"'\n");
-                return;
+        let mut value: &[u8] = b"";
+        // The row of `STOP_TEXTS`.
+        let kind = match stop {
+            Stop::Help => 0,
+            Stop::Version => 1,
+            Stop::License => 2,
+            Stop::NoCommand => 3,
+            Stop::Getopt(error) => {
+                getopt_error(&mut out, argv0, error);
+                4
             }
-            (_, Stop::PauseWithCommand) => texts::PAUSE_WITH_COMMAND,
-            (_, Stop::Getopt(_)) => return,
+            Stop::BadRewrite => 5,
+            Stop::BadValue(option, value) if tini => {
+                return self.write(texts::BAD_VALUE, &Args::texts(option, value));
+            }
+            Stop::BadValue(_, v) => {
+                value = v;
+                6
+            }
+            Stop::PauseWithCommand => 7,
         };
         // tini and pause print help, version and license on stdout.
-        let help_version_license = matches!(stop, Stop::Help | Stop::Version | Stop::License);
-        if help_version_license && self.personality != Personality::DumbInit {
+        if kind <= 2 && self.personality != Personality::DumbInit {
             out.fd = stdout();
         }
+        let text = STOP_TEXTS
+            .get(kind)
+            .and_then(|texts| texts.get(self.personality as usize))
+            .copied()
+            .unwrap_or(texts::NOTHING);
         // tini names itself by its basename.
         let name = if tini { cli::basename(argv0) } else { argv0 };
-        out.format(text, [name, b""], [0, 0]);
+        out.format(text, &Args::texts(name, value));
+        if let Stop::BadValue(option, _) = stop {
+            out.text(option).text(b"'\n");
+        }
     }
 }
 
+/// What `Log::stop` prints for each kind of stop, in dumb-init's, tini's and pause's
+/// style. After a getopt error, dumb-init and pause print nothing more.
+const STOP_TEXTS: [[Text; 3]; 8] = {
+    use texts::*;
+    [
+        [DUMB_INIT_HELP, TINI_USAGE, DUMB_INIT_HELP],
+        [DUMB_INIT_VERSION, TINI_VERSION_LINE, PAUSE_VERSION],
+        [LICENSE, LICENSE, LICENSE],
+        [NO_COMMAND, TINI_USAGE, NO_COMMAND],
+        [NOTHING, TINI_USAGE, NOTHING],
+        [BAD_REWRITE, TINI_USAGE, BAD_REWRITE],
+        // tini's is a logged message.
+        [BAD_VALUE_USAGE, NOTHING, BAD_VALUE_USAGE],
+        [PAUSE_WITH_COMMAND, TINI_USAGE, PAUSE_WITH_COMMAND],
+    ]
+};
+
 /// glibc getopt's wording.
 fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
-    let (template, arg): (Text, &[u8]) = match error {
-        GetoptError::Unrecognized(text) => (texts::UNRECOGNIZED, text),
-        GetoptError::Invalid(c) => (texts::INVALID, core::slice::from_ref(c)),
-        GetoptError::ShortNeedsArgument(c) => {
-            (texts::SHORT_NEEDS_ARGUMENT, core::slice::from_ref(c))
-        }
-        GetoptError::LongNeedsArgument(name) => (texts::LONG_NEEDS_ARGUMENT, name),
-        GetoptError::LongTakesNoArgument(name) => (texts::LONG_TAKES_NO_ARGUMENT, name),
-        GetoptError::Ambiguous(text, _) => (texts::AMBIGUOUS, text),
+    // The texts are in the order of the variants.
+    let (kind, arg): (u8, &[u8]) = match error {
+        GetoptError::Unrecognized(text) => (0, text),
+        GetoptError::Invalid(c) => (1, core::slice::from_ref(c)),
+        GetoptError::ShortNeedsArgument(c) => (2, core::slice::from_ref(c)),
+        GetoptError::LongNeedsArgument(name) => (3, name),
+        GetoptError::LongTakesNoArgument(name) => (4, name),
+        GetoptError::Ambiguous(text, _) => (5, text),
     };
-    out.format(template, [argv0, arg], [0, 0]);
+    let template = Text(texts::UNRECOGNIZED.0 + kind);
+    out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
         for (i, (name, _)) in cli::long_options().enumerate() {
             if candidates & (1 << i) != 0 {
-                out.text(b" '--").text(name).text(b"'");
+                out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
         }
     }
-    out.text(b"\n");
+    out.put(b'\n');
 }
 
 #[cfg(test)]
@@ -315,7 +352,9 @@ mod tests {
 
     fn formatted(template: &[u8], texts: [&[u8]; 2], numbers: [i64; 2]) -> String {
         let mut line = Line::new(nowhere());
-        line.fill(template, texts, numbers);
+        for byte in texts::tokenized(template) {
+            line.fill(byte, &Args { texts, numbers });
+        }
         String::from_utf8(line.buffer.to_vec()).unwrap()
     }
 
@@ -327,7 +366,7 @@ mod tests {
             "x then 7 a"
         );
         assert_eq!(
-            formatted(b"(errno=%e1)", [b"", b""], [25, 0]),
+            formatted(b"(errno=%d1 %E1)", [b"", b""], [25, 0]),
             "(errno=25 Inappropriate ioctl for device)"
         );
         assert_eq!(formatted(b"%E1", [b"", b""], [200, 0]), "Unknown error 200");
@@ -336,18 +375,23 @@ mod tests {
             "No such file or directory"
         );
         assert_eq!(
-            formatted(b"'%s1' '%s2'", [b"", b""], [15, 40]),
+            formatted(b"'SIG%s1' 'SIG%s2'", [b"", b""], [15, 40]),
             "'SIGTERM' 'SIGRT40'"
         );
-        // A lone % is text; a placeholder index out of range reads as 0 (or empty).
+        // A lone % is text (an argument other than 1 or 2 does not compile: see texts).
         assert_eq!(formatted(b"100%", [b"", b""], [0, 0]), "100%");
-        assert_eq!(formatted(b"a%d9b", [b"", b""], [1, 2]), "a0b");
     }
 
     #[test]
     fn packed_templates_are_filled() {
         let mut line = Line::new(nowhere());
-        line.format(texts::SETUP_FAILED.text(false), [b"fork", b""], [11, 0]);
+        line.format(
+            texts::SETUP_FAILED.text(false),
+            &Args {
+                texts: [b"fork", b""],
+                numbers: [11, 0],
+            },
+        );
         assert_eq!(
             line.buffer.as_slice(),
             b"Unable to fork (errno=11 Resource temporarily unavailable). Exiting."
@@ -373,6 +417,26 @@ mod tests {
             assert_eq!(line.buffer.as_slice(), value.to_string().as_bytes());
             line.buffer.clear();
         }
+    }
+
+    #[test]
+    fn levels_decide_what_is_shown() {
+        let log = |personality, verbosity| Log {
+            personality,
+            name: b"x",
+            verbosity,
+        };
+        let tini = log(Personality::Tini, cli::WARN);
+        assert_eq!(tini.shown(texts::NO_SUBREAPER), Some(cli::WARN));
+        assert_eq!(tini.shown(texts::RECEIVED), None);
+        assert_eq!(
+            log(Personality::DumbInit, cli::DEBUG).shown(texts::RECEIVED),
+            Some(3)
+        );
+        // An empty text: not even a bare prefix, however verbose.
+        assert_eq!(log(Personality::Tini, 99).shown(texts::SETSID_DONE), None);
+        assert_eq!(log(Personality::DumbInit, 99).shown(texts::NO_TTY), None);
+        assert_eq!(log(Personality::Tini, 99).shown(texts::NO_TTY), Some(3));
     }
 
     #[test]
