@@ -7,10 +7,12 @@
 //!
 //! The release binary is meant to be small (16 KiB is the budget, 12 KiB the goal), so
 //! the code avoids what costs bytes in Rust: error values built at every `?`, generic
-//! functions compiled once per argument type, tables of pointers, iterator adapters that do not fold away. A few
-//! functions are `#[inline(never)]`: LLVM would inline each into its only caller, making
-//! one very large function whose stack frame needs longer instructions and more spills;
-//! kept apart, the whole is smaller (measured with `stat -c %s` on the release binary).
+//! functions compiled once per argument type, tables of pointers, iterator adapters that
+//! do not fold away. A few functions are `#[inline(never)]`: LLVM would inline each into
+//! its only caller, making one very large function whose stack frame needs longer
+//! instructions and more spills; kept apart, the whole is smaller (measured with
+//! `stat -c %s` on the release binary). A few are `#[inline(always)]` for the opposite
+//! reason: a `Result` packed by the callee and unpacked by its only caller.
 #![cfg_attr(not(test), no_std)]
 
 pub mod cli;
