@@ -153,9 +153,11 @@ This option can be specified multiple times.\nUse --help for full usage.\n";
         PAUSE_WITH_COMMAND = "%t1: option '--pause' runs no command\n";
         DUMB_INIT_VERSION = "crumb-init v", env!("CARGO_PKG_VERSION"),
             " (dumb-init v1.2.5 compatible)\n";
-        /// dockerd reads the part after ` - git.` as the init's commit for `docker info`.
+        /// dockerd reads the part after ` - git.` as the init's commit for `docker info`,
+        /// but only if it holds no `.`: hence 0_1_0 for version 0.1.0.
         /// `%v2`, without a newline (`%v1` is `DUMB_INIT_VERSION`).
-        TINI_VERSION = "tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION");
+        TINI_VERSION = "tini version 0.19.0 - git.crumb-init-", env!("CARGO_PKG_VERSION_MAJOR"),
+            "_", env!("CARGO_PKG_VERSION_MINOR"), "_", env!("CARGO_PKG_VERSION_PATCH");
         TINI_VERSION_LINE = "%v2\n";
         PAUSE_VERSION = "pause (crumb-init v", env!("CARGO_PKG_VERSION"), ")\n";
         LICENSE = "crumb-init: MIT License, Copyright (c) 2026 the crumb-init authors.\n";
