@@ -331,10 +331,14 @@ pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]>
         })
 }
 
-/// Reads argv and the environment. tini's parser moves options found after the
+/// Reads argv and the environment for `personality` (the caller has it from argv[0]
+/// already). tini's parser moves options found after the
 /// program in front of it, as GNU getopt does, hence `&mut`.
-pub fn parse<'a, A: AsRef<[u8]>>(argv: &'a mut [A], env: &'a [A]) -> Result<Config, Stop<'a>> {
-    let personality = Personality::from_argv0(argv.first().map(AsRef::as_ref).unwrap_or_default());
+pub fn parse<'a, A: AsRef<[u8]>>(
+    personality: Personality,
+    argv: &'a mut [A],
+    env: &'a [A],
+) -> Result<Config, Stop<'a>> {
     let mut config = Config::new(personality);
     let tini = personality == Personality::Tini;
     // The words that may hold options: tini's are permuted to the front first.
@@ -548,12 +552,12 @@ mod tests {
     fn run(args: &[&str], env: &[&str]) -> Result<Config, String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let env: Vec<&[u8]> = env.iter().map(|a| a.as_bytes()).collect();
-        parse(&mut argv, &env).map_err(|stop| format!("{stop:?}"))
+        parse(Personality::from_argv0(argv[0]), &mut argv, &env).map_err(|stop| format!("{stop:?}"))
     }
 
     fn command(args: &[&str]) -> Vec<String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let config = parse(&mut argv, &[]).unwrap();
+        let config = parse(Personality::from_argv0(argv[0]), &mut argv, &[]).unwrap();
         argv[config.command..]
             .iter()
             .map(|a| String::from_utf8(a.to_vec()).unwrap())

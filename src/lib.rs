@@ -44,7 +44,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         name: cli::basename(argv0),
         verbosity: cli::WARN,
     };
-    let config = match cli::parse(argv, envp) {
+    let config = match cli::parse(personality, argv, envp) {
         Ok(config) => config,
         Err(stop) => {
             log.stop(argv0, &stop);

@@ -483,9 +483,12 @@ enum Outcome {
 
 fn parse(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Outcome, String> {
     let mut work = argv.to_vec();
-    let result = catch_unwind(AssertUnwindSafe(|| match cli::parse(&mut work, env) {
-        Ok(config) => Outcome::Run(config, Vec::new()),
-        Err(stop) => Outcome::Stop(category(&stop), stop.code()),
+    let personality = Personality::from_argv0(argv.first().map_or(&b""[..], Vec::as_slice));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        match cli::parse(personality, &mut work, env) {
+            Ok(config) => Outcome::Run(config, Vec::new()),
+            Err(stop) => Outcome::Stop(category(&stop), stop.code()),
+        }
     }));
     match result {
         Ok(Outcome::Run(config, _)) => Ok(Outcome::Run(config, work)),

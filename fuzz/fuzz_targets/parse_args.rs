@@ -24,7 +24,7 @@ const NAMES: [&[u8]; 6] = [
 fn check(argv: &[&[u8]], env: &[&[u8]]) {
     let mut work = argv.to_vec();
     let personality = Personality::from_argv0(argv.first().copied().unwrap_or_default());
-    match cli::parse(&mut work, env) {
+    match cli::parse(personality, &mut work, env) {
         Ok(config) => {
             assert_eq!(config.personality, personality);
             if config.pause {
