@@ -140,7 +140,7 @@ pub enum GetoptError<'a> {
     LongNeedsArgument(&'static [u8]),
     /// `--help=3`
     LongTakesNoArgument(&'static [u8]),
-    /// `--ver`: the text after `--`, and the matching entries of `long_options()`.
+    /// `--ver`: the text after `--`, and the matching entries of `long_names()`.
     Ambiguous(&'a [u8], u32),
 }
 
@@ -180,13 +180,13 @@ const PDEATHSIG: u8 = b'p' | VALUE;
 const REMAP_EXIT: u8 = b'e' | VALUE;
 const PAUSE: u8 = 7;
 
-/// Long option names, each followed by a space: dumb-init's in its own order (ambiguity
+/// Long option names, separated by spaces: dumb-init's in its own order (ambiguity
 /// messages list them so), then crumb-init's. dumb-init's resolve abbreviations before
 /// crumb-init's, so every abbreviation dumb-init accepts means the same here (`--s` is
 /// `--single-child`, `--re` is `--rewrite`). One string, not a table of pointers: such a
 /// table would need a writable segment of its own in the binary.
 const LONG_NAMES: &[u8] = b"help single-child rewrite verbose version \
-grace-period signal-all delay no-self-suspend pdeathsig remap-exit pause ";
+grace-period signal-all delay no-self-suspend pdeathsig remap-exit pause";
 /// The id of each long option, in the order of `LONG_NAMES` (VALUE: takes a value).
 const LONG_IDS: [u8; 12] = [
     b'h',
@@ -204,10 +204,10 @@ const LONG_IDS: [u8; 12] = [
 ];
 const DUMB_INIT_LONG_OPTIONS: usize = 5;
 
-/// The long options: `(name, id)`.
+/// The long option names, in the order of `LONG_IDS`.
 #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-pub fn long_options() -> impl Iterator<Item = (&'static [u8], u8)> {
-    signals::words(LONG_NAMES, b' ').zip(LONG_IDS)
+pub fn long_names() -> signals::Words<'static> {
+    signals::words(LONG_NAMES, b' ')
 }
 
 /// tini forwards neither the synchronous signals nor TTIN and TTOU.
@@ -295,13 +295,13 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         let (name, value) = signals::split_once(text, b'=');
         let mut found = 0u32;
         let mut option = None;
-        for (i, (long, id)) in long_options().enumerate() {
+        for (i, long) in long_names().enumerate() {
             if found != 0 && i == DUMB_INIT_LONG_OPTIONS {
                 break;
             }
             if long.starts_with(name) {
                 found |= 1 << i;
-                option = Some((long, id));
+                option = LONG_IDS.get(i).map(|&id| (long, id));
             }
         }
         let error = |e| Err(Stop::Getopt(e));

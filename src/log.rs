@@ -331,7 +331,7 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     let template = Text(texts::UNRECOGNIZED.0 + kind);
     out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
-        for (i, (name, _)) in cli::long_options().enumerate() {
+        for (i, name) in cli::long_names().enumerate() {
             if candidates & (1 << i) != 0 {
                 out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
