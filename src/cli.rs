@@ -235,9 +235,15 @@ fn short_option(spec: &[u8], c: u8) -> Option<u8> {
     })
 }
 
+/// What `Getopt::next_option` returns when the options end, and on an error.
+const END: u8 = 0;
+const FAILED: u8 = 0x7f;
+
 /// getopt_long as glibc does it with a leading `+`: options end at the first word that
-/// is not one, or after `--`. Yields `(id, value)` for each option (value empty if
-/// none); then `index` is the first word of the command.
+/// is not one, or after `--`. Yields the id of each option, and the value of one that
+/// takes a value in `value`; then `index` is the first word of the command. The value and
+/// the error are fields rather than part of what `next_option` returns: a bare id comes
+/// back in a register, a `Result` of a tuple is written out field by field at each return.
 struct Getopt<'a, A> {
     argv: &'a [A],
     short: &'static [u8],
@@ -245,6 +251,10 @@ struct Getopt<'a, A> {
     index: usize,
     /// The rest of a bundle of short options (`-vc`): empty between words.
     letters: &'a [u8],
+    /// Set when `next_option` returns the id of an option that takes a value.
+    value: &'a [u8],
+    /// Set when `next_option` returns `FAILED`.
+    error: GetoptError<'a>,
 }
 
 impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
@@ -255,30 +265,36 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
     }
 
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn next_option(&mut self) -> Option<Result<(u8, &'a [u8]), Stop<'a>>> {
+    fn next_option(&mut self) -> u8 {
         if self.letters.is_empty() {
-            match self.argv.get(self.index)?.as_ref() {
+            let Some(word) = self.argv.get(self.index) else {
+                return END;
+            };
+            match word.as_ref() {
                 [b'-', b'-', text @ ..] if self.long || text.is_empty() => {
                     self.index += 1;
-                    return (!text.is_empty()).then(|| self.long_option(text));
+                    return if text.is_empty() {
+                        END
+                    } else {
+                        self.long_option(text)
+                    };
                 }
                 [b'-', letters @ ..] if !letters.is_empty() => {
                     self.index += 1;
                     self.letters = letters;
                 }
-                _ => return None,
+                _ => return END,
             }
         }
         let [c, rest @ ..] = self.letters else {
-            return None;
+            return END;
         };
         self.letters = rest;
-        let error = |e: fn(u8) -> GetoptError<'a>| Err(Stop::Getopt(e(*c)));
         let Some(id) = short_option(self.short, *c) else {
-            return Some(error(GetoptError::Invalid));
+            return self.fail(GetoptError::Invalid(*c));
         };
         if id & VALUE == 0 {
-            return Some(Ok((id, b"")));
+            return id;
         }
         self.letters = b"";
         let value = if rest.is_empty() {
@@ -286,12 +302,25 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         } else {
             Some(rest)
         };
-        Some(value.map_or_else(|| error(GetoptError::ShortNeedsArgument), |v| Ok((id, v))))
+        match value {
+            Some(value) => self.take(id, value),
+            None => self.fail(GetoptError::ShortNeedsArgument(*c)),
+        }
+    }
+
+    fn take(&mut self, id: u8, value: &'a [u8]) -> u8 {
+        self.value = value;
+        id
+    }
+
+    fn fail(&mut self, error: GetoptError<'a>) -> u8 {
+        self.error = error;
+        FAILED
     }
 
     /// `--name`, `--name=value` or `--name value`, by unique abbreviation (a whole name
     /// is one too: no name here is the beginning of another).
-    fn long_option(&mut self, text: &'a [u8]) -> Result<(u8, &'a [u8]), Stop<'a>> {
+    fn long_option(&mut self, text: &'a [u8]) -> u8 {
         let (name, value) = signals::split_once(text, b'=');
         let mut found = 0u32;
         let mut option = None;
@@ -304,20 +333,20 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
                 option = LONG_IDS.get(i).map(|&id| (long, id));
             }
         }
-        let error = |e| Err(Stop::Getopt(e));
         let Some((name, id)) = option else {
-            return error(GetoptError::Unrecognized(text));
+            return self.fail(GetoptError::Unrecognized(text));
         };
         if found & (found - 1) != 0 {
-            return error(GetoptError::Ambiguous(text, found));
+            return self.fail(GetoptError::Ambiguous(text, found));
         }
         match (id & VALUE != 0, value) {
-            (false, Some(_)) => error(GetoptError::LongTakesNoArgument(name)),
-            (false, None) => Ok((id, b"")),
-            (true, Some(value)) => Ok((id, value)),
-            (true, None) => self
-                .next_word()
-                .map_or(error(GetoptError::LongNeedsArgument(name)), |v| Ok((id, v))),
+            (false, Some(_)) => self.fail(GetoptError::LongTakesNoArgument(name)),
+            (false, None) => id,
+            (true, Some(value)) => self.take(id, value),
+            (true, None) => match self.next_word() {
+                Some(value) => self.take(id, value),
+                None => self.fail(GetoptError::LongNeedsArgument(name)),
+            },
         }
     }
 }
@@ -384,11 +413,16 @@ pub fn parse<'a, A: AsRef<[u8]>>(
         long: !tini,
         index: 1,
         letters: b"",
+        value: b"",
+        error: GetoptError::Invalid(0),
     };
-    while let Some(option) = options.next_option() {
-        let (id, value) = option?;
+    loop {
+        let id = options.next_option();
+        let value = options.value;
         let number = signals::parse_decimal(value);
         match id {
+            END => break,
+            FAILED => return Err(Stop::Getopt(options.error)),
             b'h' => return Err(Stop::Help),
             b'V' => return Err(Stop::Version),
             b'l' => return Err(Stop::License),
