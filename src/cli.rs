@@ -96,8 +96,9 @@ pub struct Config {
 }
 
 impl Config {
+    /// The personality's defaults, for `parse` to fill in.
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn new(personality: Personality) -> Self {
+    pub fn new(personality: Personality) -> Self {
         Self {
             personality,
             command: 0,
@@ -360,15 +361,16 @@ pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]>
         })
 }
 
-/// Reads argv and the environment for `personality` (the caller has it from argv[0]
-/// already). tini's parser moves options found after the
-/// program in front of it, as GNU getopt does, hence `&mut`.
+/// Reads argv and the environment into `config`, which `Config::new` made for the
+/// personality (the caller has it from argv[0] already). Filled in place: a returned
+/// `Result<Config, _>` takes copies. tini's parser moves options found after the program
+/// in front of it, as GNU getopt does, hence `&mut` argv.
 pub fn parse<'a, A: AsRef<[u8]>>(
-    personality: Personality,
+    config: &mut Config,
     argv: &'a mut [A],
     env: &'a [A],
-) -> Result<Config, Stop<'a>> {
-    let mut config = Config::new(personality);
+) -> Result<(), Stop<'a>> {
+    let personality = config.personality;
     let tini = personality == Personality::Tini;
     // The words that may hold options: tini's are permuted to the front first.
     let mut options_end = argv.len();
@@ -443,7 +445,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             _ => {
                 let valid = match id {
                     GRACE => number.map(|n| config.grace_seconds = n),
-                    DELAY => add_delay(&mut config, value),
+                    DELAY => add_delay(config, value),
                     PDEATHSIG => signals::parse(value).map(|s| config.pdeathsig = s),
                     REMAP_EXIT => number
                         .filter(|&n| n <= 255)
@@ -474,8 +476,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(
     } else if !config.pause {
         return Err(Stop::NoCommand);
     }
-    apply_environment(&mut config, env)?;
-    Ok(config)
+    apply_environment(config, env)
 }
 
 fn apply_environment<'a, A: AsRef<[u8]>>(
@@ -586,12 +587,17 @@ mod tests {
     fn run(args: &[&str], env: &[&str]) -> Result<Config, String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let env: Vec<&[u8]> = env.iter().map(|a| a.as_bytes()).collect();
-        parse(Personality::from_argv0(argv[0]), &mut argv, &env).map_err(|stop| format!("{stop:?}"))
+        let mut config = Config::new(Personality::from_argv0(argv[0]));
+        match parse(&mut config, &mut argv, &env) {
+            Ok(()) => Ok(config),
+            Err(stop) => Err(format!("{stop:?}")),
+        }
     }
 
     fn command(args: &[&str]) -> Vec<String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let config = parse(Personality::from_argv0(argv[0]), &mut argv, &[]).unwrap();
+        let mut config = Config::new(Personality::from_argv0(argv[0]));
+        parse(&mut config, &mut argv, &[]).unwrap();
         argv[config.command..]
             .iter()
             .map(|a| String::from_utf8(a.to_vec()).unwrap())

@@ -44,13 +44,11 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         name: cli::basename(argv0),
         verbosity: cli::WARN,
     };
-    let config = match cli::parse(personality, argv, envp) {
-        Ok(config) => config,
-        Err(stop) => {
-            log.stop(argv0, &stop);
-            return stop.code();
-        }
-    };
+    let mut config = cli::Config::new(personality);
+    if let Err(stop) = cli::parse(&mut config, argv, envp) {
+        log.stop(argv0, &stop);
+        return stop.code();
+    }
     log.verbosity = config.verbosity;
     if config.debug_from_env {
         log.emit(texts::DEBUG_FROM_ENV, (), ());

@@ -485,8 +485,9 @@ fn parse(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Outcome, String> {
     let mut work = argv.to_vec();
     let personality = Personality::from_argv0(argv.first().map_or(&b""[..], Vec::as_slice));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        match cli::parse(personality, &mut work, env) {
-            Ok(config) => Outcome::Run(config, Vec::new()),
+        let mut config = Config::new(personality);
+        match cli::parse(&mut config, &mut work, env) {
+            Ok(()) => Outcome::Run(config, Vec::new()),
             Err(stop) => Outcome::Stop(category(&stop), stop.code()),
         }
     }));

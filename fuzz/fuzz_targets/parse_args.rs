@@ -9,7 +9,7 @@
 //! - Err: exit code 0 for help/version/license only, 1 for everything else.
 #![no_main]
 
-use crumb_init::cli::{self, Personality, Stop};
+use crumb_init::cli::{self, Config, Personality, Stop};
 use libfuzzer_sys::fuzz_target;
 
 const NAMES: [&[u8]; 6] = [
@@ -24,8 +24,9 @@ const NAMES: [&[u8]; 6] = [
 fn check(argv: &[&[u8]], env: &[&[u8]]) {
     let mut work = argv.to_vec();
     let personality = Personality::from_argv0(argv.first().copied().unwrap_or_default());
-    match cli::parse(personality, &mut work, env) {
-        Ok(config) => {
+    let mut config = Config::new(personality);
+    match cli::parse(&mut config, &mut work, env) {
+        Ok(()) => {
             assert_eq!(config.personality, personality);
             if config.pause {
                 assert_eq!(config.command, argv.len(), "pause mode runs no command");
