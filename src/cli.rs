@@ -25,8 +25,8 @@ pub fn basename(path: &[u8]) -> &[u8] {
 }
 
 impl Personality {
-    pub fn from_argv0(argv0: &[u8]) -> Self {
-        let name = basename(argv0);
+    /// `name`: the basename of argv[0].
+    pub fn from_name(name: &[u8]) -> Self {
         if name == b"pause" {
             Self::Pause
         } else if signals::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
@@ -587,7 +587,7 @@ mod tests {
     fn run(args: &[&str], env: &[&str]) -> Result<Config, String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let env: Vec<&[u8]> = env.iter().map(|a| a.as_bytes()).collect();
-        let mut config = Config::new(Personality::from_argv0(argv[0]));
+        let mut config = Config::new(Personality::from_name(basename(argv[0])));
         match parse(&mut config, &mut argv, &env) {
             Ok(()) => Ok(config),
             Err(stop) => Err(format!("{stop:?}")),
@@ -596,7 +596,7 @@ mod tests {
 
     fn command(args: &[&str]) -> Vec<String> {
         let mut argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let mut config = Config::new(Personality::from_argv0(argv[0]));
+        let mut config = Config::new(Personality::from_name(basename(argv[0])));
         parse(&mut config, &mut argv, &[]).unwrap();
         argv[config.command..]
             .iter()
@@ -611,21 +611,30 @@ mod tests {
     #[test]
     fn personality_from_name() {
         assert_eq!(
-            Personality::from_argv0(b"/usr/bin/dumb-init"),
+            Personality::from_name(basename(b"/usr/bin/dumb-init")),
             Personality::DumbInit
         );
         assert_eq!(
-            Personality::from_argv0(b"crumb-init"),
+            Personality::from_name(basename(b"crumb-init")),
             Personality::DumbInit
         );
         assert_eq!(
-            Personality::from_argv0(b"/sbin/docker-init"),
+            Personality::from_name(basename(b"/sbin/docker-init")),
             Personality::Tini
         );
-        assert_eq!(Personality::from_argv0(b"tini-static"), Personality::Tini);
-        assert_eq!(Personality::from_argv0(b"/pause"), Personality::Pause);
-        assert_eq!(Personality::from_argv0(b"pause/"), Personality::DumbInit);
-        assert_eq!(Personality::from_argv0(b""), Personality::DumbInit);
+        assert_eq!(
+            Personality::from_name(basename(b"tini-static")),
+            Personality::Tini
+        );
+        assert_eq!(
+            Personality::from_name(basename(b"/pause")),
+            Personality::Pause
+        );
+        assert_eq!(
+            Personality::from_name(basename(b"pause/")),
+            Personality::DumbInit
+        );
+        assert_eq!(Personality::from_name(basename(b"")), Personality::DumbInit);
     }
 
     #[test]

@@ -38,10 +38,11 @@ use log::Log;
 pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
     let argv0 = CArg::nth(argv, 0);
     let argv0 = argv0.as_ref();
-    let personality = Personality::from_argv0(argv0);
+    let name = cli::basename(argv0);
+    let personality = Personality::from_name(name);
     let mut log = Log {
         personality,
-        name: cli::basename(argv0),
+        name,
         verbosity: cli::WARN,
     };
     let mut config = cli::Config::new(personality);

@@ -291,8 +291,8 @@ impl Log<'_> {
             .and_then(|texts| texts.get(self.personality as usize))
             .copied()
             .unwrap_or(texts::NOTHING);
-        // tini names itself by its basename.
-        let name = if tini { cli::basename(argv0) } else { argv0 };
+        // tini names itself by its basename, `self.name`.
+        let name = if tini { self.name } else { argv0 };
         out.format(text, &Args::texts(name, value));
         if let Stop::BadValue(option, _) = stop {
             out.text(option).text(b"'\n");

@@ -444,7 +444,9 @@ fn vector(random: &mut SplitMix) -> Vector {
         0 => 12 + random.below(30),
         _ => random.below(8),
     };
-    let personality = Personality::from_argv0(argv.first().map(Vec::as_slice).unwrap_or_default());
+    let personality = Personality::from_name(cli::basename(
+        argv.first().map(Vec::as_slice).unwrap_or_default(),
+    ));
     for _ in 0..words {
         argv.push(word(random, personality));
     }
@@ -483,7 +485,8 @@ enum Outcome {
 
 fn parse(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Outcome, String> {
     let mut work = argv.to_vec();
-    let personality = Personality::from_argv0(argv.first().map_or(&b""[..], Vec::as_slice));
+    let personality =
+        Personality::from_name(cli::basename(argv.first().map_or(&b""[..], Vec::as_slice)));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut config = Config::new(personality);
         match cli::parse(&mut config, &mut work, env) {
@@ -526,7 +529,9 @@ fn category(stop: &Stop) -> String {
 /// The invariants every outcome must satisfy, whatever the vector.
 fn check_invariants(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
     let argv = &vector.argv;
-    let personality = Personality::from_argv0(argv.first().map(Vec::as_slice).unwrap_or_default());
+    let personality = Personality::from_name(cli::basename(
+        argv.first().map(Vec::as_slice).unwrap_or_default(),
+    ));
     match outcome {
         Outcome::Stop(what, code) => {
             let terminal = ["help", "version", "license"].contains(&what.as_str());
@@ -925,7 +930,7 @@ fn model_pause(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
 fn check_reference(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
     let argv = &vector.argv;
     let env = &vector.env;
-    let expected = match Personality::from_argv0(&argv[0]) {
+    let expected = match Personality::from_name(cli::basename(&argv[0])) {
         Personality::DumbInit => model_dumb_init(argv, env),
         Personality::Tini => model_tini(argv, env),
         Personality::Pause => model_pause(argv, env),

@@ -23,7 +23,8 @@ const NAMES: [&[u8]; 6] = [
 
 fn check(argv: &[&[u8]], env: &[&[u8]]) {
     let mut work = argv.to_vec();
-    let personality = Personality::from_argv0(argv.first().copied().unwrap_or_default());
+    let personality =
+        Personality::from_name(cli::basename(argv.first().copied().unwrap_or_default()));
     let mut config = Config::new(personality);
     match cli::parse(&mut config, &mut work, env) {
         Ok(()) => {
