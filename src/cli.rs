@@ -530,6 +530,7 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
 }
 
 /// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
+#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
     let (signal, seconds) = signals::split_once(value, b':');
     let signal = signals::parse(signal)?;
