@@ -511,10 +511,8 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
             }
             if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
                 let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-                let level = value
-                    .get(..digits)
-                    .and_then(signals::parse_decimal)
-                    .unwrap_or(0);
+                let digits = value.get(..digits).unwrap_or_default();
+                let level = signals::parse_decimal(digits).unwrap_or(0);
                 config.verbosity = level.min(u8::MAX as u32) as u8;
             }
         }
