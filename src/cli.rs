@@ -131,7 +131,7 @@ impl Config {
 /// A getopt_long diagnostic, worded by `log` as glibc words it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GetoptError<'a> {
-    /// `--yolo`: the text after `--`, `=value` included.
+    /// `--yolo`: the word, `=value` included.
     Unrecognized(&'a [u8]),
     /// `-x`
     Invalid(u8),
@@ -141,7 +141,7 @@ pub enum GetoptError<'a> {
     LongNeedsArgument(&'static [u8]),
     /// `--help=3`
     LongTakesNoArgument(&'static [u8]),
-    /// `--ver`: the text after `--`, and the matching entries of `long_names()`.
+    /// `--ver`: the word, and the matching entries of `long_names()`.
     Ambiguous(&'a [u8], u32),
 }
 
@@ -181,13 +181,14 @@ const PDEATHSIG: u8 = b'p' | VALUE;
 const REMAP_EXIT: u8 = b'e' | VALUE;
 const PAUSE: u8 = 7;
 
-/// Long option names, separated by spaces: dumb-init's in its own order (ambiguity
-/// messages list them so), then crumb-init's. dumb-init's resolve abbreviations before
-/// crumb-init's, so every abbreviation dumb-init accepts means the same here (`--s` is
-/// `--single-child`, `--re` is `--rewrite`). One string, not a table of pointers: such a
-/// table would need a writable segment of its own in the binary.
-const LONG_NAMES: &[u8] = b"help single-child rewrite verbose version \
-grace-period signal-all delay no-self-suspend pdeathsig remap-exit pause";
+/// Long option names, `--` included as messages print them, separated by spaces:
+/// dumb-init's in its own order (ambiguity messages list them so), then crumb-init's.
+/// dumb-init's resolve abbreviations before crumb-init's, so every abbreviation dumb-init
+/// accepts means the same here (`--s` is `--single-child`, `--re` is `--rewrite`). One
+/// string, not a table of pointers: such a table would need a writable segment of its own
+/// in the binary.
+const LONG_NAMES: &[u8] = b"--help --single-child --rewrite --verbose --version \
+--grace-period --signal-all --delay --no-self-suspend --pdeathsig --remap-exit --pause";
 /// The id of each long option, in the order of `LONG_NAMES` (VALUE: takes a value).
 const LONG_IDS: [u8; 12] = [
     b'h',
@@ -256,6 +257,8 @@ struct Getopt<'a, A> {
     value: &'a [u8],
     /// Set when `next_option` returns `FAILED`.
     error: GetoptError<'a>,
+    /// The whole name of the last long option, `--` included.
+    name: &'static [u8],
 }
 
 impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
@@ -271,13 +274,14 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
             let Some(word) = self.argv.get(self.index) else {
                 return END;
             };
-            match word.as_ref() {
+            let word = word.as_ref();
+            match word {
                 [b'-', b'-', text @ ..] if self.long || text.is_empty() => {
                     self.index += 1;
                     return if text.is_empty() {
                         END
                     } else {
-                        self.long_option(text)
+                        self.long_option(word)
                     };
                 }
                 [b'-', letters @ ..] if !letters.is_empty() => {
@@ -319,10 +323,10 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
         FAILED
     }
 
-    /// `--name`, `--name=value` or `--name value`, by unique abbreviation (a whole name
-    /// is one too: no name here is the beginning of another).
-    fn long_option(&mut self, text: &'a [u8]) -> u8 {
-        let (name, value) = signals::split_once(text, b'=');
+    /// `--name`, `--name=value` or `--name value` (the whole `word`), by unique
+    /// abbreviation (a whole name is one too: no name here is the beginning of another).
+    fn long_option(&mut self, word: &'a [u8]) -> u8 {
+        let (name, value) = signals::split_once(word, b'=');
         let mut found = 0u32;
         let mut option = None;
         for (i, long) in long_names().enumerate() {
@@ -335,10 +339,11 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
             }
         }
         let Some((name, id)) = option else {
-            return self.fail(GetoptError::Unrecognized(text));
+            return self.fail(GetoptError::Unrecognized(word));
         };
+        self.name = name;
         if found & (found - 1) != 0 {
-            return self.fail(GetoptError::Ambiguous(text, found));
+            return self.fail(GetoptError::Ambiguous(word, found));
         }
         match (id & VALUE != 0, value) {
             (false, Some(_)) => self.fail(GetoptError::LongTakesNoArgument(name)),
@@ -417,6 +422,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(
         letters: b"",
         value: b"",
         error: GetoptError::Invalid(0),
+        name: b"",
     };
     loop {
         let id = options.next_option();
@@ -454,12 +460,9 @@ pub fn parse<'a, A: AsRef<[u8]>>(
                 };
                 if valid.is_none() {
                     let name: &[u8] = match id {
-                        PDEATHSIG if tini => b"-p",
-                        REMAP_EXIT if tini => b"-e",
-                        GRACE => b"--grace-period",
-                        DELAY => b"--delay",
-                        PDEATHSIG => b"--pdeathsig",
-                        _ => b"--remap-exit",
+                        _ if !tini => options.name,
+                        PDEATHSIG => b"-p",
+                        _ => b"-e",
                     };
                     return Err(Stop::BadValue(name, value));
                 }
@@ -703,18 +706,18 @@ mod tests {
         assert_eq!(stop(&["d", "-r"]), "Getopt(ShortNeedsArgument(114))");
         assert_eq!(
             stop(&["d", "--rewrite"]),
-            "Getopt(LongNeedsArgument([114, 101, 119, 114, 105, 116, 101]))"
+            format!("Getopt(LongNeedsArgument({:?}))", b"--rewrite")
         );
         assert_eq!(stop(&["d", "-x"]), "Getopt(Invalid(120))");
         assert!(
             stop(&["d", "--yolo=1", "x"])
-                .starts_with("Getopt(Unrecognized([121, 111, 108, 111, 61, 49]")
+                .starts_with(&format!("Getopt(Unrecognized({:?}", b"--yolo=1"))
         );
         assert!(stop(&["d", "--help=3"]).starts_with("Getopt(LongTakesNoArgument("));
         // --ver is ambiguous between verbose and version, as in dumb-init.
         assert_eq!(
             stop(&["d", "--ver", "x"]),
-            format!("Getopt(Ambiguous({:?}, {}))", b"ver", 0b11000)
+            format!("Getopt(Ambiguous({:?}, {}))", b"--ver", 0b11000)
         );
         // dumb-init's abbreviations keep their meaning beside crumb-init's options.
         assert_eq!(
@@ -727,7 +730,7 @@ mod tests {
         );
         assert_eq!(
             stop(&["d", "--p", "x"]),
-            format!("Getopt(Ambiguous({:?}, {}))", b"p", (1 << 9) | (1 << 11))
+            format!("Getopt(Ambiguous({:?}, {}))", b"--p", (1 << 9) | (1 << 11))
         );
     }
 

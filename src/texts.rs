@@ -136,14 +136,14 @@ catalogue! {
         /// Pause's prefix, and what dumb-init prints after a getopt error.
         NOTHING = "";
         // glibc getopt's wording: %t1 is argv[0], %t2 what was given.
-        UNRECOGNIZED = "%t1: unrecognized option '--%t2'";
+        UNRECOGNIZED = "%t1: unrecognized option '%t2'";
         INVALID = "%t1: invalid option -- '%t2'";
         SHORT_NEEDS_ARGUMENT = "%t1: option requires an argument -- '%t2'";
-        LONG_NEEDS_ARGUMENT = "%t1: option '--%t2' requires an argument";
-        LONG_TAKES_NO_ARGUMENT = "%t1: option '--%t2' doesn't allow an argument";
-        AMBIGUOUS = "%t1: option '--%t2' is ambiguous; possibilities:";
+        LONG_NEEDS_ARGUMENT = "%t1: option '%t2' requires an argument";
+        LONG_TAKES_NO_ARGUMENT = "%t1: option '%t2' doesn't allow an argument";
+        AMBIGUOUS = "%t1: option '%t2' is ambiguous; possibilities:";
         /// Each of the ambiguous option's possibilities.
-        CANDIDATE = " '--%t1'";
+        CANDIDATE = " '%t1'";
         NO_COMMAND = "Usage: %t1 [option] program [args]\nTry %t1 --help for full usage.\n";
         BAD_REWRITE =
             "Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n\

@@ -515,8 +515,9 @@ fn category(stop: &Stop) -> String {
         Stop::Getopt(GetoptError::ShortNeedsArgument(c)) => {
             format!("missing value for -{}", *c as char)
         }
+        // The name, `--` included.
         Stop::Getopt(GetoptError::LongNeedsArgument(name)) => {
-            format!("missing value for --{}", String::from_utf8_lossy(name))
+            format!("missing value for {}", String::from_utf8_lossy(name))
         }
         Stop::Getopt(
             GetoptError::Unrecognized(_)
