@@ -331,10 +331,12 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     let template = Text(texts::UNRECOGNIZED.0 + kind);
     out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
-        for (i, name) in cli::long_names().enumerate() {
-            if candidates & (1 << i) != 0 {
+        let mut candidates = *candidates;
+        for name in cli::long_names() {
+            if candidates & 1 != 0 {
                 out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
+            candidates >>= 1;
         }
     }
     out.put(b'\n');
