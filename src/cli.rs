@@ -223,18 +223,14 @@ const TINI_UNFORWARDED: SigSet = bit(SIGILL)
     | bit(SIGTTIN)
     | bit(SIGTTOU);
 
-/// getopt option strings: a letter, then `:` if it takes a value.
-const DUMB_INIT_SHORT: &[u8] = b"hvVcr:";
-const TINI_SHORT: &[u8] = b"p:hvwgle:s";
+/// The ids of the short options: the letter, VALUE set if it takes a value (getopt's
+/// `hvVcr:` and `p:hvwgle:s`).
+const DUMB_INIT_SHORT: &[u8] = &[b'h', b'v', b'V', b'c', REWRITE];
+const TINI_SHORT: &[u8] = &[PDEATHSIG, b'h', b'v', b'w', b'g', b'l', REMAP_EXIT, b's'];
 
-/// The id of short option `c` in `spec` (VALUE set if it takes one).
-fn short_option(spec: &[u8], c: u8) -> Option<u8> {
-    let at = spec.iter().position(|&s| s == c && s != b':')?;
-    Some(if spec.get(at + 1) == Some(&b':') {
-        c | VALUE
-    } else {
-        c
-    })
+/// The id of short option `c` among `ids`.
+fn short_option(ids: &[u8], c: u8) -> Option<u8> {
+    ids.iter().copied().find(|&id| id & !VALUE == c)
 }
 
 /// What `Getopt::next_option` returns when the options end, and on an error.
