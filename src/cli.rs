@@ -321,6 +321,7 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
 
     /// `--name`, `--name=value` or `--name value` (the whole `word`), by unique
     /// abbreviation (a whole name is one too: no name here is the beginning of another).
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn long_option(&mut self, word: &'a [u8]) -> u8 {
         let (name, value) = signals::split_once(word, b'=');
         let mut found = 0u32;
