@@ -162,7 +162,6 @@ pub enum Stop<'a> {
 }
 
 impl Stop<'_> {
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn code(&self) -> u8 {
         match self {
             Stop::Help | Stop::Version | Stop::License => 0,
