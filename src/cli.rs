@@ -99,17 +99,24 @@ impl Config {
     /// The personality's defaults, for `parse` to fill in.
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn new(personality: Personality) -> Self {
+        // tini's defaults differ; pause runs at INFO, so it says when it shuts down.
+        let tini = personality == Personality::Tini;
+        let pause = personality == Personality::Pause;
         Self {
             personality,
             command: 0,
-            pause: false,
-            session: Session::New,
-            signal_group: true,
+            pause,
+            session: if tini {
+                Session::NewGroup
+            } else {
+                Session::New
+            },
+            signal_group: !tini,
             signal_all: false,
             rewrite: Rewrite::default(),
-            self_suspend: true,
-            term_on_exit: true,
-            verbosity: WARN,
+            self_suspend: !tini,
+            term_on_exit: !tini,
+            verbosity: if pause { INFO } else { WARN },
             warn_on_reap: false,
             grace_seconds: 0,
             delays: heapless::Vec::new(),
@@ -385,8 +392,6 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             {
                 return Err(Stop::Version);
             }
-            config.pause = true;
-            config.verbosity = INFO;
             options_end = 0;
         }
         Personality::Tini => {
@@ -397,10 +402,6 @@ pub fn parse<'a, A: AsRef<[u8]>>(
                 return Err(Stop::Version);
             }
             options_end = permute(argv, TINI_SHORT);
-            config.session = Session::NewGroup;
-            config.signal_group = false;
-            config.self_suspend = false;
-            config.term_on_exit = false;
             // (An exclusive range: iterating an inclusive one takes more code.)
             for signal in 1..signals::MAX_CLASSIC + 1 {
                 if TINI_UNFORWARDED & signals::bit(signal) != 0 {
