@@ -549,9 +549,6 @@ fn check_invariants(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
             }
         }
         Outcome::Run(config, work) => {
-            if config.personality != personality {
-                return Err(format!("personality {:?}", config.personality));
-            }
             let inside = if config.pause {
                 config.command == argv.len()
             } else {
