@@ -609,31 +609,22 @@ mod tests {
 
     #[test]
     fn personality_from_name() {
-        assert_eq!(
-            Personality::from_name(basename(b"/usr/bin/dumb-init")),
-            Personality::DumbInit
-        );
-        assert_eq!(
-            Personality::from_name(basename(b"crumb-init")),
-            Personality::DumbInit
-        );
-        assert_eq!(
-            Personality::from_name(basename(b"/sbin/docker-init")),
-            Personality::Tini
-        );
-        assert_eq!(
-            Personality::from_name(basename(b"tini-static")),
-            Personality::Tini
-        );
-        assert_eq!(
-            Personality::from_name(basename(b"/pause")),
-            Personality::Pause
-        );
-        assert_eq!(
-            Personality::from_name(basename(b"pause/")),
-            Personality::DumbInit
-        );
-        assert_eq!(Personality::from_name(basename(b"")), Personality::DumbInit);
+        for (argv0, personality) in [
+            (&b"/usr/bin/dumb-init"[..], Personality::DumbInit),
+            (b"crumb-init", Personality::DumbInit),
+            (b"tini", Personality::Tini),
+            (b"/sbin/docker-init", Personality::Tini),
+            (b"tini-static", Personality::Tini),
+            (b"/pause", Personality::Pause),
+            (b"pause/", Personality::DumbInit),
+            (b"", Personality::DumbInit),
+        ] {
+            assert_eq!(
+                Personality::from_name(basename(argv0)),
+                personality,
+                "{argv0:?}"
+            );
+        }
     }
 
     #[test]
