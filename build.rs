@@ -37,14 +37,16 @@ const LD_FLAGS: &[&str] = &[
 /// maps the ELF and program headers, and the stack marked non-executable. The default
 /// layout spends a program header on a segment for the constants and one on PT_PHDR,
 /// which only a dynamic loader reads: 184 bytes. There is no writable data to map (no
-/// `static mut`, no allocator); the assertion keeps it so. Unwind tables are dead
+/// `static mut`, no allocator); the assertion keeps it so. Constant tables of pointers
+/// (`.data.rel.ro`) are read-only here: a static, non-PIE executable has no relocations
+/// left to apply at run time. Unwind tables are dead
 /// weight with panic=abort and no unwinder; rustc emits them anyway, so they go.
 const LINKER_SCRIPT: &str = "\
 ENTRY(_start)
 PHDRS { text PT_LOAD FILEHDR PHDRS; stack PT_GNU_STACK FLAGS(6); }
 SECTIONS {
   . = 0x200000 + SIZEOF_HEADERS;
-  .text : { *(.text._start) *(.text .text.*) *(.rodata .rodata.*) *(.srodata .srodata.*) } :text
+  .text : { *(.text._start) *(.text .text.*) *(.rodata .rodata.*) *(.srodata .srodata.*) *(.data.rel.ro .data.rel.ro.*) } :text
   .data : { *(.data .data.* .sdata .sdata.* .bss .bss.* .sbss .sbss.*) }
   /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) *(.note .note.*) }
 }

@@ -3,6 +3,8 @@
 //! The name crumb-init is called by picks the personality. Parsing only fills a
 //! [`Config`]; everything the personalities share (the event loop) reads that.
 
+use crate::bytes::{self, getenv};
+use crate::getopt::{self, END, FAILED, Getopt, GetoptError, Table, VALUE};
 use crate::signals::{
     self, Rewrite, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP, SIGTSTP, SIGTTIN,
     SIGTTOU, SigSet, bit,
@@ -29,7 +31,7 @@ impl Personality {
     pub fn from_name(name: &[u8]) -> Self {
         if name == b"pause" {
             Self::Pause
-        } else if signals::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
+        } else if bytes::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
             Self::Tini
         } else {
             Self::DumbInit
@@ -135,23 +137,6 @@ impl Config {
     }
 }
 
-/// A getopt_long diagnostic, worded by `log` as glibc words it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GetoptError<'a> {
-    /// `--yolo`: the word, `=value` included.
-    Unrecognized(&'a [u8]),
-    /// `-x`
-    Invalid(u8),
-    /// `-r` at the end.
-    ShortNeedsArgument(u8),
-    /// `--rewrite` at the end.
-    LongNeedsArgument(&'static [u8]),
-    /// `--help=3`
-    LongTakesNoArgument(&'static [u8]),
-    /// `--ver`: the word, and the matching entries of `long_names()`.
-    Ambiguous(&'a [u8], u32),
-}
-
 /// Why parsing ends the program instead of running one; exit code from [`Stop::code`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop<'a> {
@@ -177,7 +162,6 @@ impl Stop<'_> {
     }
 }
 
-const VALUE: u8 = 0x80;
 const REWRITE: u8 = b'r' | VALUE;
 const GRACE: u8 = 1 | VALUE;
 const SIGNAL_ALL: u8 = 2;
@@ -187,35 +171,47 @@ const PDEATHSIG: u8 = b'p' | VALUE;
 const REMAP_EXIT: u8 = b'e' | VALUE;
 const PAUSE: u8 = 7;
 
-/// Long option names, `--` included as messages print them, separated by spaces:
-/// dumb-init's in its own order (ambiguity messages list them so), then crumb-init's.
-/// dumb-init's resolve abbreviations before crumb-init's, so every abbreviation dumb-init
-/// accepts means the same here (`--s` is `--single-child`, `--re` is `--rewrite`). One
-/// string, not a table of pointers: such a table would need a writable segment of its own
-/// in the binary.
-const LONG_NAMES: &[u8] = b"--help --single-child --rewrite --verbose --version \
---grace-period --signal-all --delay --no-self-suspend --pdeathsig --remap-exit --pause";
-/// The id of each long option, in the order of `LONG_NAMES` (VALUE: takes a value).
-const LONG_IDS: [u8; 12] = [
-    b'h',
-    b'c',
-    REWRITE,
-    b'v',
-    b'V',
-    GRACE,
-    SIGNAL_ALL,
-    DELAY,
-    NO_SELF_SUSPEND,
-    PDEATHSIG,
-    REMAP_EXIT,
-    PAUSE,
-];
-const DUMB_INIT_LONG_OPTIONS: usize = 5;
+/// dumb-init's long options in its own order (ambiguity messages list them so), then
+/// crumb-init's. dumb-init's resolve abbreviations first, so every abbreviation dumb-init
+/// accepts means the same here (`--s` is `--single-child`, `--re` is `--rewrite`).
+pub static DUMB_INIT_OPTIONS: Table = Table {
+    // getopt's `hvVcr:`.
+    short: &[b'h', b'v', b'V', b'c', REWRITE],
+    long_names: b"--help --single-child --rewrite --verbose --version \
+--grace-period --signal-all --delay --no-self-suspend --pdeathsig --remap-exit --pause",
+    long_ids: &[
+        b'h',
+        b'c',
+        REWRITE,
+        b'v',
+        b'V',
+        GRACE,
+        SIGNAL_ALL,
+        DELAY,
+        NO_SELF_SUSPEND,
+        PDEATHSIG,
+        REMAP_EXIT,
+        PAUSE,
+    ],
+    preferred: 5,
+};
 
-/// The long option names, in the order of `LONG_IDS`.
-#[inline(never)] // smaller binary: see "Binary size" in lib.rs
-pub fn long_names() -> signals::Words<'static> {
-    signals::words(LONG_NAMES, b' ')
+/// tini's getopt `p:hvwgle:s`: no long options.
+pub static TINI_OPTIONS: Table = Table {
+    short: &[PDEATHSIG, b'h', b'v', b'w', b'g', b'l', REMAP_EXIT, b's'],
+    long_names: b"",
+    long_ids: &[],
+    preferred: 0,
+};
+
+impl Personality {
+    /// The options the personality's command line takes.
+    pub fn options(self) -> &'static Table {
+        match self {
+            Personality::Tini => &TINI_OPTIONS,
+            _ => &DUMB_INIT_OPTIONS,
+        }
+    }
 }
 
 /// tini forwards neither the synchronous signals nor TTIN and TTOU.
@@ -228,146 +224,6 @@ const TINI_UNFORWARDED: SigSet = bit(SIGILL)
     | bit(SIGSYS)
     | bit(SIGTTIN)
     | bit(SIGTTOU);
-
-/// The ids of the short options: the letter, VALUE set if it takes a value (getopt's
-/// `hvVcr:` and `p:hvwgle:s`).
-const DUMB_INIT_SHORT: &[u8] = &[b'h', b'v', b'V', b'c', REWRITE];
-const TINI_SHORT: &[u8] = &[PDEATHSIG, b'h', b'v', b'w', b'g', b'l', REMAP_EXIT, b's'];
-
-/// The id of short option `c` among `ids`.
-fn short_option(ids: &[u8], c: u8) -> Option<u8> {
-    ids.iter().copied().find(|&id| id & !VALUE == c)
-}
-
-/// What `Getopt::next_option` returns when the options end, and on an error.
-const END: u8 = 0;
-const FAILED: u8 = 0x7f;
-
-/// getopt_long as glibc does it with a leading `+`: options end at the first word that
-/// is not one, or after `--`. Yields the id of each option, and the value of one that
-/// takes a value in `value`; then `index` is the first word of the command. The value and
-/// the error are fields rather than part of what `next_option` returns: a bare id comes
-/// back in a register, a `Result` of a tuple is written out field by field at each return.
-struct Getopt<'a, A> {
-    argv: &'a [A],
-    short: &'static [u8],
-    long: bool,
-    index: usize,
-    /// The rest of a bundle of short options (`-vc`): empty between words.
-    letters: &'a [u8],
-    /// Set when `next_option` returns the id of an option that takes a value.
-    value: &'a [u8],
-    /// Set when `next_option` returns `FAILED`.
-    error: GetoptError<'a>,
-    /// The whole name of the last long option, `--` included.
-    name: &'static [u8],
-}
-
-impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
-    fn next_word(&mut self) -> Option<&'a [u8]> {
-        let word = self.argv.get(self.index)?.as_ref();
-        self.index += 1;
-        Some(word)
-    }
-
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn next_option(&mut self) -> u8 {
-        if self.letters.is_empty() {
-            let Some(word) = self.argv.get(self.index) else {
-                return END;
-            };
-            let word = word.as_ref();
-            match word {
-                [b'-', b'-', text @ ..] if self.long || text.is_empty() => {
-                    self.index += 1;
-                    return if text.is_empty() {
-                        END
-                    } else {
-                        self.long_option(word)
-                    };
-                }
-                [b'-', letters @ ..] if !letters.is_empty() => {
-                    self.index += 1;
-                    self.letters = letters;
-                }
-                _ => return END,
-            }
-        }
-        let [c, rest @ ..] = self.letters else {
-            return END;
-        };
-        self.letters = rest;
-        let Some(id) = short_option(self.short, *c) else {
-            return self.fail(GetoptError::Invalid(*c));
-        };
-        if id & VALUE == 0 {
-            return id;
-        }
-        self.letters = b"";
-        let value = if rest.is_empty() {
-            self.next_word()
-        } else {
-            Some(rest)
-        };
-        match value {
-            Some(value) => self.take(id, value),
-            None => self.fail(GetoptError::ShortNeedsArgument(*c)),
-        }
-    }
-
-    fn take(&mut self, id: u8, value: &'a [u8]) -> u8 {
-        self.value = value;
-        id
-    }
-
-    fn fail(&mut self, error: GetoptError<'a>) -> u8 {
-        self.error = error;
-        FAILED
-    }
-
-    /// `--name`, `--name=value` or `--name value` (the whole `word`), by unique
-    /// abbreviation (a whole name is one too: no name here is the beginning of another).
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn long_option(&mut self, word: &'a [u8]) -> u8 {
-        let (name, value) = signals::split_once(word, b'=');
-        let mut found = 0u32;
-        let mut option = None;
-        for (i, long) in long_names().enumerate() {
-            if found != 0 && i == DUMB_INIT_LONG_OPTIONS {
-                break;
-            }
-            if long.starts_with(name) {
-                found |= 1 << i;
-                option = LONG_IDS.get(i).map(|&id| (long, id));
-            }
-        }
-        let Some((name, id)) = option else {
-            return self.fail(GetoptError::Unrecognized(word));
-        };
-        self.name = name;
-        if found & (found - 1) != 0 {
-            return self.fail(GetoptError::Ambiguous(word, found));
-        }
-        match (id & VALUE != 0, value) {
-            (false, Some(_)) => self.fail(GetoptError::LongTakesNoArgument(name)),
-            (false, None) => id,
-            (true, Some(value)) => self.take(id, value),
-            (true, None) => match self.next_word() {
-                Some(value) => self.take(id, value),
-                None => self.fail(GetoptError::LongNeedsArgument(name)),
-            },
-        }
-    }
-}
-
-/// The value of `name` in the environment (`NAME=value` words).
-pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]> {
-    env.iter()
-        .find_map(|entry| match signals::split_once(entry.as_ref(), b'=') {
-            (key, value) if key == name => value,
-            _ => None,
-        })
-}
 
 /// Reads argv and the environment into `config`, which `Config::new` made for the
 /// personality (the caller has it from argv[0] already). Filled in place: a returned
@@ -401,7 +257,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             {
                 return Err(Stop::Version);
             }
-            options_end = permute(argv, TINI_SHORT);
+            options_end = getopt::permute(argv, &TINI_OPTIONS);
             // (An exclusive range: iterating an inclusive one takes more code.)
             for signal in 1..signals::MAX_CLASSIC + 1 {
                 if TINI_UNFORWARDED & signals::bit(signal) != 0 {
@@ -411,20 +267,12 @@ pub fn parse<'a, A: AsRef<[u8]>>(
         }
         Personality::DumbInit => {}
     }
-    let mut options = Getopt {
-        argv: argv.get(..options_end).unwrap_or_default(),
-        short: if tini { TINI_SHORT } else { DUMB_INIT_SHORT },
-        long: !tini,
-        index: 1,
-        letters: b"",
-        value: b"",
-        error: GetoptError::Invalid(0),
-        name: b"",
-    };
+    let table = personality.options();
+    let mut options = Getopt::new(argv.get(..options_end).unwrap_or_default(), table);
     loop {
         let id = options.next_option();
         let value = options.value;
-        let number = signals::parse_decimal(value);
+        let number = bytes::parse_decimal(value);
         match id {
             END => break,
             FAILED => return Err(Stop::Getopt(options.error)),
@@ -512,7 +360,7 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
             if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
                 let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
                 let digits = value.get(..digits).unwrap_or_default();
-                let level = signals::parse_decimal(digits).unwrap_or(0);
+                let level = bytes::parse_decimal(digits).unwrap_or(0);
                 config.verbosity = level.min(u8::MAX as u32) as u8;
             }
         }
@@ -521,7 +369,7 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
     if config.grace_seconds == 0
         && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD")
     {
-        let seconds = signals::parse_decimal(value);
+        let seconds = bytes::parse_decimal(value);
         config.grace_seconds = seconds.ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
     }
     Ok(())
@@ -530,53 +378,14 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
 /// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
 #[inline(never)] // smaller binary: see "Binary size" in lib.rs
 fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
-    let (signal, seconds) = signals::split_once(value, b':');
+    let (signal, seconds) = bytes::split_once(value, b':');
     let signal = signals::parse(signal)?;
-    let seconds = signals::parse_decimal(seconds?)?;
+    let seconds = bytes::parse_decimal(seconds?)?;
     config.delays.retain(|d| d.signal != signal);
     if seconds > 0 {
         config.delays.push(Delay { signal, seconds }).ok()?;
     }
     Some(())
-}
-
-/// GNU getopt's permutation: options anywhere before `--` move in front of the other
-/// words, keeping their order, so `tini prog -v` is `tini -v prog`. A `--` moves along
-/// with them, so the words after it stay the program's. Returns where the options end
-/// and the program begins (an option missing its value at the very end stays without).
-fn permute<A: AsRef<[u8]>>(argv: &mut [A], short: &[u8]) -> usize {
-    let mut first_word = 1; // where the words that are not options begin
-    let mut index = 1;
-    while let Some(word) = argv.get(index).map(AsRef::as_ref) {
-        let ends_options = word == b"--";
-        let span = match word {
-            [b'-', letters @ ..] if !letters.is_empty() && !ends_options => {
-                // The option word, and the next one if its last letter wants a value.
-                let wants = |c: &u8| short_option(short, *c).is_some_and(|id| id & VALUE != 0);
-                let value_at = letters.iter().position(wants);
-                1 + usize::from(value_at == Some(letters.len() - 1) && index + 1 < argv.len())
-            }
-            b"--" => 1,
-            _ => {
-                index += 1;
-                continue;
-            }
-        };
-        for _ in 0..span {
-            // Word `index` moves down to `first_word`, the words between move up one.
-            for at in (first_word..index).rev() {
-                if let Some([a, b]) = argv.get_mut(at..at + 2) {
-                    core::mem::swap(a, b);
-                }
-            }
-            first_word += 1;
-            index += 1;
-        }
-        if ends_options {
-            break;
-        }
-    }
-    first_word
 }
 
 #[cfg(test)]
@@ -894,12 +703,5 @@ mod tests {
         assert_eq!(config.command, 1);
         assert!(run(&["pause", "whatever", "--x"], &[]).unwrap().pause);
         assert_eq!(stop(&["/pause", "x", "-V"]), "Version");
-    }
-
-    #[test]
-    fn getenv_matches_whole_names() {
-        let env: [&[u8]; 3] = [b"PATHX=1", b"PATH=/bin", b"PATH=/usr"];
-        assert_eq!(getenv(&env, b"PATH"), Some(&b"/bin"[..]));
-        assert_eq!(getenv(&env, b"PAT"), None);
     }
 }

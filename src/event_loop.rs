@@ -448,8 +448,8 @@ fn for_each_child(mut f: impl FnMut(Pid)) {
         let last_space = numbers.iter().rposition(|&c| c == b' ').unwrap_or(0);
         numbers = numbers.get(..last_space).unwrap_or_default();
     }
-    for number in signals::words(numbers, b' ') {
-        let pid = signals::parse_decimal(number).and_then(|n| i32::try_from(n).ok());
+    for number in crate::bytes::words(numbers, b' ') {
+        let pid = crate::bytes::parse_decimal(number).and_then(|n| i32::try_from(n).ok());
         if let Some(child) = pid.and_then(Pid::from_raw) {
             f(child);
         }

@@ -15,9 +15,11 @@
 //! reason: a `Result` packed by the callee and unpacked by its only caller.
 #![cfg_attr(not(test), no_std)]
 
+pub mod bytes;
 pub mod cli;
 pub mod cstr;
 pub mod event_loop;
+pub mod getopt;
 pub mod log;
 pub mod signals;
 pub mod spawn;

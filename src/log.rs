@@ -6,7 +6,8 @@
 //! 1; `%v1` and `%v2` are dumb-init's and tini's version texts. Lines are assembled in a
 //! small buffer and written with one write(2), so that lines do not interleave.
 
-use crate::cli::{self, GetoptError, INFO, Personality, Stop, TRACE};
+use crate::cli::{INFO, Personality, Stop, TRACE};
+use crate::getopt::GetoptError;
 use crate::signals;
 use crate::texts::{self, Message, Text};
 use rustix::fd::BorrowedFd;
@@ -55,21 +56,6 @@ fn stdout() -> BorrowedFd<'static> {
 fn stderr() -> BorrowedFd<'static> {
     // SAFETY: as for stdout.
     unsafe { rustix::stdio::stderr() }
-}
-
-/// Writes `value` in decimal at the end of `buffer`; returns the digits written (as
-/// many as fit: 20 hold any u64).
-pub fn decimal(mut value: u64, buffer: &mut [u8]) -> &[u8] {
-    let mut at = buffer.len();
-    while let Some(slot) = at.checked_sub(1).and_then(|i| buffer.get_mut(i)) {
-        *slot = b'0' + (value % 10) as u8;
-        at -= 1;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    buffer.get(at..).unwrap_or_default()
 }
 
 /// What fills a text's placeholders: `%t1` and `%t2` the texts, the others the numbers.
@@ -121,7 +107,7 @@ impl Line {
             self.put(b'-');
         }
         let mut digits = [0u8; 20];
-        self.text(decimal(value.unsigned_abs(), &mut digits))
+        self.text(crate::bytes::decimal(value.unsigned_abs(), &mut digits))
     }
 
     /// `TERM`, or `RT<n>` past the classic signals (the texts say `SIG%s1`).
@@ -269,7 +255,7 @@ impl Log<'_> {
             Stop::License => 2,
             Stop::NoCommand => 3,
             Stop::Getopt(error) => {
-                getopt_error(&mut out, argv0, error);
+                getopt_error(&mut out, argv0, error, self.personality);
                 4
             }
             Stop::BadRewrite => 5,
@@ -318,7 +304,7 @@ const STOP_TEXTS: [[Text; 3]; 8] = {
 };
 
 /// glibc getopt's wording.
-fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
+fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError, personality: Personality) {
     // The texts are in the order of the variants.
     let (kind, arg): (u8, &[u8]) = match error {
         GetoptError::Unrecognized(text) => (0, text),
@@ -332,7 +318,7 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
     out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
         let mut candidates = *candidates;
-        for name in cli::long_names() {
+        for name in personality.options().long_names() {
             if candidates & 1 != 0 {
                 out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
@@ -345,6 +331,7 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli;
 
     /// A descriptor number nothing has open: writes fail with EBADF.
     fn nowhere() -> BorrowedFd<'static> {

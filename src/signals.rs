@@ -1,5 +1,7 @@
 //! Signal numbers and names, and the rewrite table applied before forwarding.
 
+use crate::bytes::{parse_decimal, same_ignoring_case, split_once, words};
+
 /// A set of signals: bit `n - 1` stands for signal `n` (1..=64), as the kernel's sigset.
 pub type SigSet = u64;
 
@@ -53,58 +55,6 @@ pub fn is_terminating(signal: u8) -> bool {
 /// The job-control signals after which dumb-init stops itself.
 pub fn is_job_control(signal: u8) -> bool {
     matches!(signal, SIGTSTP | SIGTTIN | SIGTTOU)
-}
-
-/// Parses an unsigned decimal number with no sign and no other text.
-pub fn parse_decimal(text: &[u8]) -> Option<u32> {
-    let mut value: u32 = 0;
-    for &c in text {
-        let digit = c.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(digit as u32)?;
-    }
-    (!text.is_empty()).then_some(value)
-}
-
-/// The parts of `text` between `separator`s, as `split` gives them (an empty part after a
-/// trailing separator too), for every list here: one shared `next` instead of a loop
-/// inlined into each user.
-#[derive(Clone)]
-pub struct Words<'a> {
-    rest: Option<&'a [u8]>,
-    separator: u8,
-}
-
-pub fn words(text: &[u8], separator: u8) -> Words<'_> {
-    Words {
-        rest: Some(text),
-        separator,
-    }
-}
-
-impl<'a> Iterator for Words<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let (word, rest) = split_once(self.rest?, self.separator);
-        self.rest = rest;
-        Some(word)
-    }
-}
-
-/// `text` split at the first `separator`: what comes before it and, if it is there, what
-/// comes after it.
-pub fn split_once(text: &[u8], separator: u8) -> (&[u8], Option<&[u8]>) {
-    match text.iter().position(|&c| c == separator) {
-        Some(at) => (text.get(..at).unwrap_or_default(), text.get(at + 1..)),
-        None => (text, None),
-    }
-}
-
-fn same_ignoring_case(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_ascii_uppercase() == *y)
 }
 
 /// A signal given by number (1..=64) or by name, with or without `SIG`, in any case:

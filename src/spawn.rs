@@ -1,9 +1,10 @@
 //! Starting the child: the terminal hand-off, fork, detaching the child as the
 //! personality wants, and execvp as glibc does it.
 
-use crate::cli::{self, Config, Personality, Session};
+use crate::bytes;
+use crate::cli::{Config, Personality, Session};
 use crate::cstr::CArg;
-use crate::log::{self, Log};
+use crate::log::Log;
 use crate::signals::{self, SigSet};
 use crate::sys::{self, Forked};
 use crate::texts;
@@ -121,11 +122,11 @@ fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22])
         let value = entry
             .as_ref()
             .strip_prefix(NAME)
-            .and_then(signals::parse_decimal);
+            .and_then(bytes::parse_decimal);
         if value == Some(parent.as_raw_nonzero().get() as u32) {
             let pid = process::getpid().as_raw_nonzero().get() as u32;
             let mut digits = [0u8; 10];
-            let digits = log::decimal(pid.into(), &mut digits);
+            let digits = bytes::decimal(pid.into(), &mut digits);
             for (slot, &digit) in buffer.iter_mut().skip(NAME.len()).zip(digits) {
                 *slot = digit;
             }
@@ -155,11 +156,11 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     if name.len() > NAME_MAX {
         return Errno::NAMETOOLONG;
     }
-    let search = cli::getenv(envp, b"PATH").unwrap_or(DEFAULT_PATH);
+    let search = bytes::getenv(envp, b"PATH").unwrap_or(DEFAULT_PATH);
     let mut denied = false;
     let mut last = Errno::NOENT;
     let mut path = [0u8; PATH_MAX + NAME_MAX + 2];
-    for dir in signals::words(search, b':') {
+    for dir in bytes::words(search, b':') {
         // `dir/name` or, for an empty entry (the working directory), `name`; then a NUL.
         let mut len = 0;
         let mut append = |part: &[u8]| {

@@ -8,8 +8,9 @@
 
 mod common;
 use common::*;
-use crumb_init::cli::{self, Config, GetoptError, Personality, Session, Stop};
-use crumb_init::signals;
+use crumb_init::cli::{self, Config, Personality, Session, Stop};
+use crumb_init::getopt::GetoptError;
+use crumb_init::{bytes, signals};
 use std::ffi::{CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
@@ -766,13 +767,13 @@ fn grace_from_env(expected: &mut Expected, env: &[Vec<u8>]) -> Result<(), String
         && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD")
     {
         expected.grace_seconds =
-            signals::parse_decimal(value).ok_or("bad value CRUMB_GRACE_PERIOD")?;
+            bytes::parse_decimal(value).ok_or("bad value CRUMB_GRACE_PERIOD")?;
     }
     Ok(())
 }
 
 fn exit_code(value: &[u8]) -> Option<u8> {
-    signals::parse_decimal(value).and_then(|c| u8::try_from(c).ok())
+    bytes::parse_decimal(value).and_then(|c| u8::try_from(c).ok())
 }
 
 fn model_dumb_init(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
@@ -808,15 +809,14 @@ fn model_dumb_init(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String
                 e.rewrite.push((from, to));
             }
             c if c == id(b"grace-period") => {
-                e.grace_seconds =
-                    signals::parse_decimal(value).ok_or("bad value --grace-period")?;
+                e.grace_seconds = bytes::parse_decimal(value).ok_or("bad value --grace-period")?;
             }
             c if c == id(b"signal-all") => e.signal_all = true,
             c if c == id(b"delay") => {
                 let bad = "bad value --delay";
                 let colon = value.iter().position(|&c| c == b':').ok_or(bad)?;
                 let signal = signals::parse(&value[..colon]).ok_or(bad)?;
-                let seconds = signals::parse_decimal(&value[colon + 1..]).ok_or(bad)?;
+                let seconds = bytes::parse_decimal(&value[colon + 1..]).ok_or(bad)?;
                 e.delays.retain(|&(s, _)| s != signal);
                 if seconds > 0 {
                     if e.delays.len() == cli::MAX_DELAYS {
@@ -901,7 +901,7 @@ fn model_tini(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
     }
     if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
         let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-        let number = signals::parse_decimal(&value[..digits]).unwrap_or(0);
+        let number = bytes::parse_decimal(&value[..digits]).unwrap_or(0);
         e.verbosity = u8::try_from(number).unwrap_or(u8::MAX);
     }
     grace_from_env(&mut e, env)?;
