@@ -34,23 +34,26 @@ const LD_FLAGS: &[&str] = &[
 ];
 
 /// The whole layout: code and constants in one read-only, executable segment that also
-/// maps the ELF and program headers, and the stack marked non-executable. The default
-/// layout spends a program header on a segment for the constants and one on PT_PHDR,
-/// which only a dynamic loader reads: 184 bytes. There is no writable data to map (no
-/// `static mut`, no allocator); the assertion keeps it so. Constant tables of pointers
-/// (`.data.rel.ro`) are read-only here: a static, non-PIE executable has no relocations
-/// left to apply at run time. Unwind tables are dead
-/// weight with panic=abort and no unwinder; rustc emits them anyway, so they go.
+/// maps the ELF and program headers, zero-initialised statics in a writable one that takes
+/// no room in the file, and the stack marked non-executable. The default layout spends a
+/// program header on a segment for the constants and one on PT_PHDR, which only a dynamic
+/// loader reads: 184 bytes. There is no initialised writable data (no `static mut`, no
+/// allocator); the assertion keeps it so. Constant tables of pointers (`.data.rel.ro`) are
+/// read-only here: a static, non-PIE executable has no relocations left to apply at run
+/// time. Unwind tables are dead weight with panic=abort and no unwinder; rustc emits them
+/// anyway, so they go.
 const LINKER_SCRIPT: &str = "\
 ENTRY(_start)
-PHDRS { text PT_LOAD FILEHDR PHDRS; stack PT_GNU_STACK FLAGS(6); }
+PHDRS { text PT_LOAD FILEHDR PHDRS FLAGS(5); bss PT_LOAD FLAGS(6); stack PT_GNU_STACK FLAGS(6); }
 SECTIONS {
   . = 0x200000 + SIZEOF_HEADERS;
   .text : { *(.text._start) *(.text .text.*) *(.rodata .rodata.*) *(.srodata .srodata.*) *(.data.rel.ro .data.rel.ro.*) } :text
-  .data : { *(.data .data.* .sdata .sdata.* .bss .bss.* .sbss .sbss.*) }
+  . += 0x1000;
+  .data : { *(.data .data.* .sdata .sdata.*) } :bss
+  .bss (NOLOAD) : { *(.bss .bss.* .sbss .sbss.*) } :bss
   /DISCARD/ : { *(.eh_frame) *(.eh_frame_hdr) *(.comment) *(.note .note.*) }
 }
-ASSERT(SIZEOF(.data) == 0, \"crumb-init has no writable data: the layout maps none\");
+ASSERT(SIZEOF(.data) == 0, \"crumb-init has no initialised writable data: the layout maps none\");
 ";
 
 /// Whether the linker cargo resolved for the target (`RUSTC_LINKER`, set when a

@@ -6,11 +6,13 @@
 //! once every other process has gone, within the grace period.
 
 use crate::cli::{Config, MAX_DELAYS};
+use crate::descendants::{Descendants, Round};
 use crate::log::Log;
 use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
 use crate::status::ChildEnd;
 use crate::sys;
 use crate::texts;
+use core::mem::MaybeUninit;
 use rustix::event::epoll;
 use rustix::fd::BorrowedFd;
 use rustix::io::{self, Errno};
@@ -22,42 +24,57 @@ const SIGNALS: u64 = 0;
 const GRACE: u64 = 1;
 const FIRST_DELAY: u64 = 2;
 
-/// Size of the kernel's `struct signalfd_siginfo`; `ssi_signo` is its first u32.
+/// Size of the kernel's `struct signalfd_siginfo`; `ssi_signo` is its first u32 and
+/// `ssi_pid`, the sender, its fourth.
 const SIGINFO_SIZE: usize = 128;
+const SENDER_OFFSET: usize = 12;
 /// Records read per read(2).
 const SIGINFO_BATCH: usize = 16;
+
+/// How long the processes SIGKILLed at the end of the grace period have to be reaped
+/// before crumb-init exits anyway: the shutdown's hard bound is the grace period plus
+/// this. (What is left then, outside a PID namespace of its own, goes to the next
+/// subreaper up, as when any process exits.)
+pub const KILL_WAIT_SECONDS: u32 = 1;
 
 /// A descriptor the init opens once and keeps until it exits (see `sys::kept_fd`).
 type Fd = BorrowedFd<'static>;
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No grace period has started.
+    Running,
+    /// Asking every descendant to terminate, until the deadline.
+    Grace,
+    /// The deadline passed: SIGKILL to what is left, and exit within KILL_WAIT_SECONDS.
+    Killing,
+}
+
 pub struct EventLoop<'a> {
     config: &'a Config,
     log: &'a Log<'a>,
-    pid1: bool,
+    /// This process. A signal it caused itself, such as the SIGPIPE of a log line written
+    /// to a closed pipe, is never forwarded (nor logged: that could loop), but for the
+    /// terminal hand-off's.
+    pid: u32,
     epoll: Fd,
     signals: Fd,
     grace_timer: Option<Fd>,
     /// One per `config.delays` entry, in the same order.
     delay_timers: heapless::Vec<Fd, MAX_DELAYS>,
-    /// The main child while it runs.
-    child: Option<Pid>,
-    /// The main child's process group, which outlives it, when it has one of its own.
-    group: Option<Pid>,
+    /// The main child, its group, and whoever else is to be signalled.
+    descendants: Descendants,
     /// The main child's exit code (remapped) once it has ended.
     exit_code: Option<u8>,
     /// SIGHUP and SIGCONT from the terminal hand-off, not to be forwarded.
     ignore_once: SigSet,
     /// Delayed signals whose timer runs.
     held: SigSet,
-    grace_running: bool,
-    /// The grace period is over: whatever is left gets SIGKILL.
-    killing: bool,
-    /// A terminating signal has been forwarded: the main child's end sends no other.
-    terminated: bool,
+    phase: Phase,
 }
 
 impl<'a> EventLoop<'a> {
-    /// Blocks every signal and sets up the descriptors, before any child exists. A
+    /// Sets up the descriptors, before any child exists (signals are blocked already). A
     /// failure ends the program ("Unable to ...", exit 1).
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn new(config: &'a Config, log: &'a Log<'a>) -> Self {
@@ -66,16 +83,6 @@ impl<'a> EventLoop<'a> {
                 log.fatal(what, errno);
             }
         };
-        setup(b"block signals", sys::set_signal_mask(!0));
-        // Inherited SIG_IGN would survive exec into the child, and an ignored SIGCHLD
-        // would make the kernel reap children before the init sees their status.
-        // KILL and STOP cannot be ignored (nor their disposition set).
-        let mut ignored = inherited_ignored_signals() & !(bit(SIGKILL) | bit(SIGSTOP));
-        while ignored != 0 {
-            // Cannot fail for a valid signal other than KILL and STOP.
-            let _ = sys::set_default_disposition(ignored.trailing_zeros() as u8 + 1);
-            ignored &= ignored - 1; // the lowest bit, done
-        }
         let pid = process::getpid();
         let pid1 = pid.is_init();
         if !pid1 {
@@ -112,19 +119,16 @@ impl<'a> EventLoop<'a> {
         let mut this = Self {
             config,
             log,
-            pid1,
+            pid: pid.as_raw_nonzero().get() as u32,
             epoll,
             signals,
             grace_timer,
             delay_timers: heapless::Vec::new(),
-            child: None,
-            group: None,
+            descendants: Descendants::new(pid1),
             exit_code: None,
             ignore_once: 0,
             held: 0,
-            grace_running: false,
-            killing: false,
-            terminated: false,
+            phase: Phase::Running,
         };
         // Filled in place: a Vec built apart would be copied in.
         for index in 0..config.delays.len() {
@@ -136,8 +140,9 @@ impl<'a> EventLoop<'a> {
 
     /// Starts supervising the main child.
     pub fn watch_child(&mut self, child: Pid, ignore_once: SigSet) {
-        self.child = Some(child);
-        self.group = self.config.signal_group.then_some(child);
+        let child = child.as_raw_nonzero().get();
+        self.descendants.child = Some(child);
+        self.descendants.group = self.config.signal_group.then_some(child);
         self.ignore_once = ignore_once;
     }
 
@@ -166,21 +171,26 @@ impl<'a> EventLoop<'a> {
     }
 
     fn read_signals(&mut self) {
-        let mut buffer = [0u8; SIGINFO_BATCH * SIGINFO_SIZE];
+        let mut buffer = [MaybeUninit::<u8>::uninit(); SIGINFO_BATCH * SIGINFO_SIZE];
         loop {
-            let read = match io::read(self.signals, &mut buffer) {
-                Ok(read) => read,
+            let records = match sys::read(self.signals, &mut buffer) {
+                Ok(records) => records,
                 Err(Errno::INTR) => continue,
                 Err(_) => return, // drained (EAGAIN)
             };
-            let full = read == buffer.len();
-            for info in buffer
-                .get(..read)
-                .unwrap_or_default()
-                .chunks_exact(SIGINFO_SIZE)
-            {
-                let signal = info.first_chunk().map_or(0, |b| u32::from_ne_bytes(*b));
-                self.on_signal(signal as u8);
+            let full = records.len() == SIGINFO_BATCH * SIGINFO_SIZE;
+            for info in records.chunks_exact(SIGINFO_SIZE) {
+                let field = |at: usize| {
+                    info.get(at..at + 4)
+                        .and_then(|b| b.try_into().ok())
+                        .map_or(0, u32::from_ne_bytes)
+                };
+                let signal = field(0) as u8;
+                // The terminal hand-off's SIGHUP and SIGCONT come from the init's own
+                // ioctl: they are expected, and logged as dumb-init logs them.
+                if field(SENDER_OFFSET) != self.pid || self.ignore_once & bit(signal) != 0 {
+                    self.on_signal(signal);
+                }
             }
             if !full {
                 return;
@@ -207,7 +217,7 @@ impl<'a> EventLoop<'a> {
             return;
         }
         let delay = self.config.delays.iter().position(|d| d.signal == signal);
-        if let (Some(index), Some(_)) = (delay, self.child) {
+        if let (Some(index), Some(_)) = (delay, self.descendants.child) {
             return self.hold(index, signal);
         }
         self.forward(signal);
@@ -248,41 +258,26 @@ impl<'a> EventLoop<'a> {
             self.send(target);
             self.log.emit(texts::FORWARDED, target, ());
             if signals::is_terminating(target) {
-                self.terminated = true;
                 self.start_grace();
             }
         }
         if self.config.self_suspend && signals::is_job_control(signal) {
             self.log.emit(texts::SUSPENDING, (), ());
-            sys::kill(raw(process::getpid()), SIGSTOP);
+            let _ = sys::kill(self.pid as i32, SIGSTOP);
         }
     }
 
     /// To the main child, its group, or (--signal-all) everyone; once it has ended, to
-    /// every process that is left.
-    fn send(&self, signal: u8) {
-        let Some(child) = self.child else {
-            return self.signal_descendants(signal);
-        };
-        let target = match self.group {
-            _ if self.config.signal_all && self.pid1 => KILL_ALL,
-            Some(group) => -raw(group),
-            None => raw(child),
-        };
-        sys::kill(target, signal);
-    }
-
-    /// As PID 1, every other process of the namespace; otherwise the main child's group
-    /// and every child of the init (orphans come to it as a subreaper). Never kill(-1)
-    /// outside a namespace of its own.
-    fn signal_descendants(&self, signal: u8) {
-        if self.pid1 {
-            return sys::kill(KILL_ALL, signal);
+    /// its group (dumb-init's farewell) or, in the grace period, every descendant.
+    fn send(&mut self, signal: u8) {
+        let all = self.config.signal_all;
+        match self.descendants.child {
+            Some(child) => self.descendants.to_child(child, signal, all),
+            None if self.phase == Phase::Running && !(all && self.descendants.pid1) => {
+                self.descendants.signal(signal, Round::Group)
+            }
+            None => self.descendants.signal(signal, Round::Everyone),
         }
-        if let Some(group) = self.group {
-            sys::kill(-raw(group), signal);
-        }
-        for_each_child(|pid| sys::kill(raw(pid), signal));
     }
 
     fn reap(&mut self) {
@@ -290,12 +285,13 @@ impl<'a> EventLoop<'a> {
             match process::wait(WaitOptions::NOHANG) {
                 Ok(Some((pid, status))) => {
                     let end = ChildEnd::from_wait_status(status.as_raw() as u32);
-                    self.reaped(pid, end);
+                    self.reaped(pid.as_raw_nonzero().get(), end);
                 }
                 Ok(None) => break,
                 Err(Errno::INTR) => {}
                 Err(_) => {
-                    // ECHILD: every process is gone.
+                    // ECHILD: every descendant is gone (orphans come to the init before
+                    // their parent is a zombie).
                     if let Some(code) = self.exit_code {
                         self.goodbye(code);
                     }
@@ -303,19 +299,21 @@ impl<'a> EventLoop<'a> {
                 }
             }
         }
-        if self.killing {
-            // Processes orphaned by the last kills have come to the init since.
-            self.signal_descendants(SIGKILL);
+        match self.phase {
+            // Orphans that came since are asked too, or killed.
+            Phase::Grace => self.descendants.signal(SIGTERM, Round::AskOnce),
+            Phase::Killing => self.descendants.signal(SIGKILL, Round::Everyone),
+            Phase::Running => {}
         }
     }
 
-    fn reaped(&mut self, pid: Pid, end: ChildEnd) {
-        let main = Some(pid) == self.child;
+    fn reaped(&mut self, pid: i32, end: ChildEnd) {
+        let main = self.descendants.child == Some(pid);
+        self.descendants.reaped(pid);
         let (message, main_message, value) = match end {
             ChildEnd::Exited(code) => (texts::CHILD_EXITED, texts::MAIN_EXITED, code),
             ChildEnd::Killed(signal) => (texts::CHILD_KILLED, texts::MAIN_KILLED, signal),
         };
-        let pid = pid.as_raw_nonzero().get();
         self.log.emit(message, pid, value);
         if !main {
             if self.config.warn_on_reap {
@@ -329,19 +327,16 @@ impl<'a> EventLoop<'a> {
 
     fn main_child_ended(&mut self, end: ChildEnd) {
         let code = self.config.remap_exit.apply(end.code());
-        self.child = None;
         self.exit_code = Some(code);
         self.held = 0;
-        if self.config.grace_seconds == 0 {
-            // dumb-init's farewell: SIGTERM (rewritten) to what is left, then exit.
+        if self.grace_timer.is_none() {
+            // dumb-init's farewell: SIGTERM (rewritten) to the child's group, then exit.
             if self.config.term_on_exit {
                 self.forward(SIGTERM);
             }
             self.goodbye(code);
         }
-        if !self.terminated {
-            self.forward(SIGTERM);
-        }
+        // Everyone left is asked to terminate once the reaping is done (see `reap`).
         self.start_grace();
     }
 
@@ -355,10 +350,10 @@ impl<'a> EventLoop<'a> {
         let Some(timer) = self.grace_timer else {
             return;
         };
-        if self.grace_running {
+        if self.phase != Phase::Running {
             return;
         }
-        self.grace_running = true;
+        self.phase = Phase::Grace;
         self.log
             .emit(texts::GRACE_STARTED, self.config.grace_seconds, ());
         if arm(timer, self.config.grace_seconds).is_err() {
@@ -367,14 +362,23 @@ impl<'a> EventLoop<'a> {
         }
     }
 
+    /// The grace timer expired: SIGKILL for what is left, or, KILL_WAIT_SECONDS later,
+    /// the end whatever is left.
     fn grace_over(&mut self) {
-        if let Some(timer) = self.grace_timer {
-            disarm(timer);
+        let Some(timer) = self.grace_timer else {
+            return;
+        };
+        disarm(timer);
+        if self.phase == Phase::Killing {
+            self.goodbye(self.exit_code.unwrap_or(128 + SIGKILL));
         }
-        self.killing = true;
+        self.phase = Phase::Killing;
         self.held = 0;
         self.log.emit(texts::GRACE_OVER, (), ());
-        self.signal_descendants(SIGKILL);
+        self.descendants.signal(SIGKILL, Round::Everyone);
+        if arm(timer, KILL_WAIT_SECONDS).is_err() {
+            self.grace_over();
+        }
     }
 
     fn delay_over(&mut self, index: usize) {
@@ -411,47 +415,4 @@ fn arm(timer: Fd, seconds: u32) -> io::Result<()> {
 fn disarm(timer: Fd) {
     let mut expirations = [0u8; 8];
     let _ = io::read(timer, &mut expirations);
-}
-
-/// The kill(2) target for every process the init may signal but itself.
-const KILL_ALL: i32 = -1;
-
-fn raw(pid: Pid) -> i32 {
-    pid.as_raw_nonzero().get()
-}
-
-/// Reads the start of a /proc file into `buffer`; returns the bytes read (none if it
-/// cannot be read).
-fn read_proc<'b>(path: &core::ffi::CStr, buffer: &'b mut [u8]) -> &'b [u8] {
-    let read = match sys::open(path) {
-        Ok(file) => io::read(&file, &mut *buffer).unwrap_or(0),
-        Err(_) => 0,
-    };
-    buffer.get(..read).unwrap_or_default()
-}
-
-/// The signals this process was started with set to SIG_IGN, from /proc/self/status;
-/// all of them when that cannot be read.
-fn inherited_ignored_signals() -> SigSet {
-    let mut buffer = [0u8; 4096];
-    signals::parse_sigign(read_proc(c"/proc/self/status", &mut buffer)).unwrap_or(!0)
-}
-
-/// Calls `f` with each child of this process, from /proc/thread-self/children (the
-/// first 4 KiB of it: some 600 children, enough for every round of a kill loop).
-fn for_each_child(mut f: impl FnMut(Pid)) {
-    let mut buffer = [0u8; 4096];
-    let full = buffer.len();
-    let mut numbers = read_proc(c"/proc/thread-self/children", &mut buffer);
-    if numbers.len() == full {
-        // The last number may be cut short: leave it for the next round.
-        let last_space = numbers.iter().rposition(|&c| c == b' ').unwrap_or(0);
-        numbers = numbers.get(..last_space).unwrap_or_default();
-    }
-    for number in crate::bytes::words(numbers, b' ') {
-        let pid = crate::bytes::parse_decimal(number).and_then(|n| i32::try_from(n).ok());
-        if let Some(child) = pid.and_then(Pid::from_raw) {
-            f(child);
-        }
-    }
 }

@@ -18,9 +18,12 @@
 pub mod bytes;
 pub mod cli;
 pub mod cstr;
+pub mod descendants;
 pub mod event_loop;
 pub mod getopt;
+pub mod inherit;
 pub mod log;
+pub mod procfs;
 pub mod signals;
 pub mod spawn;
 pub mod status;
@@ -60,6 +63,10 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         log.emit(texts::SETSID_OFF_FROM_ENV, (), ());
     }
 
+    let inherited = match inherit::take_over(personality) {
+        Ok(inherited) => inherited,
+        Err(errno) => log.fatal(b"block signals", errno),
+    };
     let mut event_loop = EventLoop::new(&config, &log);
     if !config.pause {
         let ignore_once = if config.session == Session::New {
@@ -67,7 +74,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         } else {
             0
         };
-        let child = match spawn::spawn(&config, argv, envp, &log) {
+        let child = match spawn::spawn(&config, &inherited, argv, envp, &log) {
             Ok(child) => child,
             Err(errno) => {
                 log.emit(texts::FORK_FAILED, errno, ());

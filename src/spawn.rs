@@ -4,6 +4,7 @@
 use crate::bytes;
 use crate::cli::{Config, Personality, Session};
 use crate::cstr::CArg;
+use crate::inherit::Inherited;
 use crate::log::Log;
 use crate::signals::{self, SigSet};
 use crate::sys::{self, Forked};
@@ -46,6 +47,7 @@ pub fn release_tty(log: &Log) -> SigSet {
 /// Forks; the child runs `argv[config.command..]` and never returns here.
 pub fn spawn(
     config: &Config,
+    inherited: &Inherited,
     argv: &mut [CArg],
     envp: &mut [CArg],
     log: &Log,
@@ -53,17 +55,24 @@ pub fn spawn(
     let parent = process::getpid();
     match sys::fork()? {
         Forked::Parent(child) => Ok(child),
-        Forked::Child => run_child(config, argv, envp, parent, log),
+        Forked::Child => run_child(config, inherited, argv, envp, parent, log),
     }
 }
 
 /// In the child: detaches it, runs the program, and exits if it cannot be started.
 #[inline(always)] // smaller binary: inside crumb_init::run, its arguments are at hand
-fn run_child(config: &Config, argv: &mut [CArg], envp: &mut [CArg], parent: Pid, log: &Log) -> ! {
+fn run_child(
+    config: &Config,
+    inherited: &Inherited,
+    argv: &mut [CArg],
+    envp: &mut [CArg],
+    parent: Pid,
+    log: &Log,
+) -> ! {
     detach(config.session, log);
     let mut listen_pid = *b"LISTEN_PID=\0\0\0\0\0\0\0\0\0\0\0";
     pass_socket_activation(envp, parent, &mut listen_pid);
-    if let Err(errno) = sys::set_signal_mask(0) {
+    if let Err(errno) = inherited.restore(config.personality) {
         log.fatal(b"unblock signals", errno);
     }
     // Taken before execvp, which may put a path and /bin/sh in its place.

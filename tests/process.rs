@@ -45,6 +45,17 @@ fn child_view(
     options: &[&str],
     prepare: impl FnOnce(&mut Command),
 ) -> Vec<String> {
+    child_view_of(bin(), show, namespace, options, prepare)
+}
+
+/// What the child of `init` reports about itself.
+fn child_view_of(
+    init: &std::path::Path,
+    show: Show,
+    namespace: bool,
+    options: &[&str],
+    prepare: impl FnOnce(&mut Command),
+) -> Vec<String> {
     let testkit = testkit_str();
     let mut args: Vec<&str> = options.to_vec();
     match show {
@@ -52,9 +63,9 @@ fn child_view(
         Show::Status => args.extend([testkit.as_str(), "status"]),
     }
     let mut command = if namespace {
-        in_namespace(bin(), &args)
+        in_namespace(init, &args)
     } else {
-        plain(bin(), &args)
+        plain(init, &args)
     };
     only_fds_0_1_2_and_7(&mut command);
     prepare(&mut command);
@@ -64,12 +75,17 @@ fn child_view(
 }
 
 #[test]
-fn the_child_starts_with_no_blocked_or_ignored_signal() {
+fn the_child_starts_with_dumb_init_s_masks_whatever_the_init_inherited() {
+    let dumb_init = std::path::Path::new("/usr/bin/dumb-init");
+    assert!(
+        dumb_init.exists(),
+        "the test command installs Debian's dumb-init"
+    );
     for namespace in [true, false] {
         for options in [vec![], vec!["-c"]] {
             // The init itself is started with signals ignored and blocked, as a shell's
             // background job or a careless supervisor would start it.
-            let lines = child_view(Show::Masks, namespace, &options, |command| {
+            let ignore_and_block = |command: &mut Command| {
                 // SAFETY: only async-signal-safe calls between fork and exec.
                 unsafe {
                     command.pre_exec(|| {
@@ -89,17 +105,33 @@ fn the_child_starts_with_no_blocked_or_ignored_signal() {
                         Ok(())
                     });
                 }
-            });
-            assert_eq!(
-                field(&lines, "SigBlk:"),
-                "0000000000000000",
-                "{options:?} {lines:?}"
+            };
+            let ours = child_view(Show::Masks, namespace, &options, ignore_and_block);
+            let theirs = child_view_of(
+                dumb_init,
+                Show::Masks,
+                namespace,
+                &options,
+                ignore_and_block,
             );
+            let masks = |lines: &[String]| {
+                (
+                    field(lines, "SigBlk:").to_string(),
+                    field(lines, "SigIgn:").to_string(),
+                )
+            };
             assert_eq!(
-                field(&lines, "SigIgn:"),
-                "0000000000000000",
-                "{options:?} {lines:?}"
+                masks(&ours),
+                masks(&theirs),
+                "{options:?}: ours vs dumb-init"
             );
+            // dumb-init installs a handler for signals 1..=31 (so its child gets their
+            // defaults back) and none for the real-time ones: signal 40 stays ignored.
+            let (blocked, ignored) = masks(&ours);
+            let ignored = u64::from_str_radix(&ignored, 16).unwrap();
+            assert_eq!(blocked, "0000000000000000", "{options:?} {ours:?}");
+            assert_eq!(ignored & 0x7fff_ffff, 0, "{options:?} {ours:?}");
+            assert_ne!(ignored & 1 << 39, 0, "{options:?} {ours:?}");
         }
     }
 }

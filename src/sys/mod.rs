@@ -1,7 +1,9 @@
 //! The system calls rustix does not offer publicly: signal masks and dispositions,
 //! signalfd4, fork (as clone), execve and exit_group; those that create descriptors,
-//! whose rustix wrappers assert (a panic path) that the kernel did not return -1; and
-//! kill, which rustix splits in three functions by the sign of the PID.
+//! whose rustix wrappers assert (a panic path) that the kernel did not return -1; read
+//! into an uninitialised buffer, which rustix's wrapper bounds with a panic path too;
+//! kill, which rustix splits in three functions by the sign of the PID; and getpgid,
+//! whose raw number needs no `Pid` round trip.
 //! Everything else goes through rustix. The per-architecture part is only the syscall
 //! instruction and numbers.
 //!
@@ -14,7 +16,8 @@
 mod arch;
 
 use core::ffi::CStr;
-use rustix::fd::{BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use core::mem::MaybeUninit;
+use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use rustix::io::Errno;
 use rustix::process::Pid;
 
@@ -43,40 +46,43 @@ fn check(ret: isize) -> Result<usize, Errno> {
     }
 }
 
-/// Replaces the calling thread's signal mask.
+/// Replaces the calling thread's signal mask; returns the one it had.
 #[inline(always)] // smaller binary: out of line, its constants took 10-byte moves
-pub fn set_signal_mask(mask: SigSet) -> Result<(), Errno> {
-    // SAFETY: rt_sigprocmask reads SIGSET_SIZE bytes from a valid pointer and is given
-    // no old-set pointer to write.
+pub fn set_signal_mask(mask: SigSet) -> Result<SigSet, Errno> {
+    let mut old: SigSet = 0;
+    // SAFETY: rt_sigprocmask reads and writes SIGSET_SIZE bytes at valid pointers.
     let ret = unsafe {
         arch::syscall4(
             arch::SYS_RT_SIGPROCMASK,
             SIG_SETMASK,
             &mask as *const SigSet as usize,
-            0,
+            &mut old as *mut SigSet as usize,
             SIGSET_SIZE,
         )
     };
-    check(ret).map(drop)
+    check(ret).map(|_| old)
 }
 
-/// Sets the disposition of `signal` back to SIG_DFL.
-pub fn set_default_disposition(signal: u8) -> Result<(), Errno> {
-    // An all-zero kernel sigaction is SIG_DFL with no flags and an empty mask, whatever
-    // the architecture's field order (riscv64 has no sa_restorer): 4 words cover all.
-    static DEFAULT_ACTION: [usize; 4] = [0; 4];
-    // SAFETY: the kernel reads one `struct sigaction` (at most 4 words here) from a
-    // static and writes no old action.
+/// Sets the disposition of `signal` to SIG_DFL, or SIG_IGN if `ignore`; returns whether
+/// it was SIG_IGN before.
+pub fn set_disposition(signal: u8, ignore: bool) -> Result<bool, Errno> {
+    // A kernel sigaction whose first word (the handler: 0 SIG_DFL, 1 SIG_IGN, on every
+    // architecture) is all that is set: no flags, an empty mask. 4 words cover the
+    // struct on all three (riscv64 has no sa_restorer).
+    let action: [usize; 4] = [ignore as usize, 0, 0, 0];
+    let mut old = [0usize; 4];
+    // SAFETY: the kernel reads and writes one `struct sigaction` (at most 4 words here)
+    // at valid pointers.
     let ret = unsafe {
         arch::syscall4(
             arch::SYS_RT_SIGACTION,
             signal as usize,
-            DEFAULT_ACTION.as_ptr() as usize,
-            0,
+            action.as_ptr() as usize,
+            old.as_mut_ptr() as usize,
             SIGSET_SIZE,
         )
     };
-    check(ret).map(drop)
+    check(ret).map(|_| old[0] == 1)
 }
 
 /// The descriptor a system call returned. Descriptors are 0..=INT_MAX, so the mask
@@ -149,11 +155,36 @@ pub fn open(path: &CStr) -> Result<OwnedFd, Errno> {
 }
 
 /// kill(pid, signal), for any pid: a process, -group, or -1 for every process the
-/// caller may signal. The error (ESRCH: it is gone already) matters to no caller.
+/// caller may signal.
 #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-pub fn kill(pid: i32, signal: u8) {
+pub fn kill(pid: i32, signal: u8) -> Result<(), Errno> {
     // SAFETY: kill takes two plain integers.
-    unsafe { arch::syscall4(arch::SYS_KILL, pid as usize, signal as usize, 0, 0) };
+    check(unsafe { arch::syscall4(arch::SYS_KILL, pid as usize, signal as usize, 0, 0) }).map(drop)
+}
+
+/// The process group of `pid`, if it exists (a zombie that is not reaped yet does).
+pub fn getpgid(pid: i32) -> Option<i32> {
+    // SAFETY: getpgid takes a plain integer.
+    check(unsafe { arch::syscall4(arch::SYS_GETPGID, pid as usize, 0, 0, 0) })
+        .ok()
+        .map(|pgid| pgid as i32)
+}
+
+/// read(2) into a buffer that need not be initialised first; returns the bytes read.
+pub fn read<'b>(fd: BorrowedFd<'_>, buffer: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8], Errno> {
+    // SAFETY: the kernel writes at most buffer.len() bytes into the buffer.
+    let ret = unsafe {
+        arch::syscall4(
+            arch::SYS_READ,
+            fd.as_raw_fd() as usize,
+            buffer.as_mut_ptr() as usize,
+            buffer.len(),
+            0,
+        )
+    };
+    let read = check(ret)?.min(buffer.len());
+    // SAFETY: the first `read` bytes were written by the kernel.
+    Ok(unsafe { core::slice::from_raw_parts(buffer.as_ptr().cast(), read) })
 }
 
 /// Which side of a fork this is.

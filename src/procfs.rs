@@ -1,0 +1,100 @@
+//! What crumb-init reads from /proc: the signals it was started with ignored, and its
+//! children. Buffers are left uninitialised: zeroing them cost more than reading.
+
+use crate::signals::SigSet;
+use crate::sys;
+use core::mem::MaybeUninit;
+use rustix::fd::AsFd;
+
+/// The `SigIgn:` mask of a `/proc/<pid>/status` text. It is the file's first upper-case
+/// `I`, so the search looks for that byte rather than comparing the key at every offset.
+pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
+    const KEY: &[u8] = b"\nSigIgn:\t";
+    let mut from = 0;
+    loop {
+        let i = from + status.get(from..)?.iter().position(|&c| c == b'I')?;
+        from = i + 1;
+        let Some(start) = i.checked_sub(4) else {
+            continue;
+        };
+        if status.get(start..start + KEY.len()) == Some(KEY) {
+            let hex = status.get(start + KEY.len()..start + KEY.len() + 16)?;
+            return hex.iter().try_fold(0u64, |mask, &c| {
+                Some(mask << 4 | (c as char).to_digit(16)? as u64)
+            });
+        }
+    }
+}
+
+/// The signals this process was started with set to SIG_IGN; None if /proc cannot tell.
+pub fn ignored_signals() -> Option<SigSet> {
+    let mut buffer = [MaybeUninit::<u8>::uninit(); 4096];
+    let file = sys::open(c"/proc/self/status").ok()?;
+    let status = sys::read(file.as_fd(), &mut buffer).ok()?;
+    parse_sigign(status)
+}
+
+/// Calls `f` with each child of this process, from /proc/thread-self/children, however
+/// long the list is (it is read in pieces; a number may span two). Returns false if the
+/// list cannot be read (no /proc).
+pub fn for_each_child(mut f: impl FnMut(i32)) -> bool {
+    let Ok(file) = sys::open(c"/proc/thread-self/children") else {
+        return false;
+    };
+    let mut buffer = [MaybeUninit::<u8>::uninit(); 512];
+    let mut pid: i32 = 0;
+    while let Ok(text @ [_, ..]) = sys::read(file.as_fd(), &mut buffer) {
+        for &c in text.iter() {
+            match c.wrapping_sub(b'0') {
+                digit @ 0..=9 => pid = pid.wrapping_mul(10).wrapping_add(digit as i32),
+                _ if pid > 0 => {
+                    f(pid);
+                    pid = 0;
+                }
+                _ => {}
+            }
+        }
+    }
+    if pid > 0 {
+        f(pid);
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::{SIGINT, SIGQUIT, bit};
+
+    #[test]
+    fn sigign_from_proc_status() {
+        let status = b"Name:\tsh\nState:\tS (sleeping)\nSigBlk:\t0000000000010000\n\
+SigIgn:\t0000000000000006\nSigCgt:\t0\nCapInh:\t0\n";
+        assert_eq!(parse_sigign(status), Some(bit(SIGINT) | bit(SIGQUIT)));
+        // An `I` elsewhere before it is passed over.
+        assert_eq!(
+            parse_sigign(b"Name:\tIIx\nSigIgn:\t0000000000000002\n"),
+            Some(bit(SIGINT))
+        );
+        assert_eq!(parse_sigign(b"SigIgn:\t0000000000000006\n"), None);
+        assert_eq!(parse_sigign(b"x\nSigIgn:\t00000000000000\n"), None);
+        assert_eq!(parse_sigign(b"x\nSigIgn:\tffffffffffffffff\n"), Some(!0));
+        assert_eq!(parse_sigign(b"I"), None);
+        assert_eq!(parse_sigign(b""), None);
+    }
+
+    #[test]
+    fn this_process_reads_its_own_status_and_children() {
+        assert!(ignored_signals().is_some());
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let mut seen = Vec::new();
+        // Children of the thread that spawned them: this test's own thread.
+        assert!(for_each_child(|pid| seen.push(pid)));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(seen.contains(&(child.id() as i32)), "{seen:?}");
+    }
+}
