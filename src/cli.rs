@@ -6,8 +6,8 @@
 use crate::bytes::{self, getenv};
 use crate::getopt::{self, END, FAILED, Getopt, GetoptError, Table, VALUE};
 use crate::signals::{
-    self, Rewrite, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP, SIGTSTP, SIGTTIN,
-    SIGTTOU, SigSet, bit,
+    self, Rewrite, SIGABRT, SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSTOP, SIGSYS,
+    SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SigSet, bit,
 };
 use crate::status::ExitRemap;
 
@@ -151,6 +151,9 @@ pub enum Stop<'a> {
     BadValue(&'static [u8], &'a [u8]),
     /// `--pause` and a command too.
     PauseWithCommand,
+    /// A delay of (what becomes) a terminating signal as long as the grace period: its
+    /// SIGKILL would come before the signal.
+    DelayNotShorter(u8),
 }
 
 impl Stop<'_> {
@@ -257,7 +260,10 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             {
                 return Err(Stop::Version);
             }
-            options_end = getopt::permute(argv, &TINI_OPTIONS);
+            // glibc's getopt permutes unless POSIXLY_CORRECT is set (to anything).
+            if getenv(env, b"POSIXLY_CORRECT").is_none() {
+                options_end = getopt::permute(argv, &TINI_OPTIONS);
+            }
             // (An exclusive range: iterating an inclusive one takes more code.)
             for signal in 1..signals::MAX_CLASSIC + 1 {
                 if TINI_UNFORWARDED & signals::bit(signal) != 0 {
@@ -268,6 +274,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(
         Personality::DumbInit => {}
     }
     let table = personality.options();
+    let mut grace_given = false;
     let mut options = Getopt::new(argv.get(..options_end).unwrap_or_default(), table);
     loop {
         let id = options.next_option();
@@ -295,7 +302,10 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             // crumb-init is a subreaper whenever it is not PID 1.
             _ => {
                 let valid = match id {
-                    GRACE => number.map(|n| config.grace_seconds = n),
+                    GRACE => number.map(|n| {
+                        config.grace_seconds = n;
+                        grace_given = true;
+                    }),
                     DELAY => add_delay(config, value),
                     PDEATHSIG => signals::parse(value).map(|s| config.pdeathsig = s),
                     REMAP_EXIT => number
@@ -314,7 +324,8 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             }
         }
     }
-    config.command = if tini { options_end } else { options.index };
+    // After permutation the options end where the program begins, past any `--`.
+    config.command = options.index;
     if personality == Personality::Pause {
         config.command = argv.len();
     } else if config.command < argv.len() {
@@ -324,12 +335,22 @@ pub fn parse<'a, A: AsRef<[u8]>>(
     } else if !config.pause {
         return Err(Stop::NoCommand);
     }
-    apply_environment(config, env)
+    apply_environment(config, env, grace_given)?;
+    for delay in &config.delays {
+        let signal = config.rewrite.get(delay.signal).unwrap_or(delay.signal);
+        let grace = config.grace_seconds;
+        if grace > 0 && delay.seconds >= grace && signals::is_terminating(signal) {
+            return Err(Stop::DelayNotShorter(delay.signal));
+        }
+    }
+    Ok(())
 }
 
+/// The environment, after the command line: an option given wins over its variable.
 fn apply_environment<'a, A: AsRef<[u8]>>(
     config: &mut Config,
     env: &'a [A],
+    grace_given: bool,
 ) -> Result<(), Stop<'a>> {
     match config.personality {
         Personality::DumbInit => {
@@ -366,20 +387,19 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
         }
         Personality::Pause => {}
     }
-    if config.grace_seconds == 0
-        && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD")
-    {
+    if !grace_given && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD") {
         let seconds = bytes::parse_decimal(value);
         config.grace_seconds = seconds.ok_or(Stop::BadValue(b"CRUMB_GRACE_PERIOD", value))?;
     }
     Ok(())
 }
 
-/// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it.
+/// `SIG:SECONDS`; the last one given for a signal wins, 0 seconds removes it. KILL and
+/// STOP never reach the init, and it must see CHLD at once: no delay for them.
 #[inline(never)] // smaller binary: see "Binary size" in lib.rs
 fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
     let (signal, seconds) = bytes::split_once(value, b':');
-    let signal = signals::parse(signal)?;
+    let signal = signals::parse(signal).filter(|s| !matches!(*s, SIGKILL | SIGSTOP | SIGCHLD))?;
     let seconds = bytes::parse_decimal(seconds?)?;
     config.delays.retain(|d| d.signal != signal);
     if seconds > 0 {
@@ -631,6 +651,48 @@ mod tests {
                 .unwrap_err()
                 .starts_with("BadValue(")
         );
+        // An option given wins, even 0.
+        assert_eq!(
+            run(&["c", "--grace-period=0", "x"], &["CRUMB_GRACE_PERIOD=3"])
+                .unwrap()
+                .grace_seconds,
+            0
+        );
+    }
+
+    #[test]
+    fn delays_that_cannot_work_are_refused() {
+        for signal in ["KILL", "STOP", "CHLD", "9"] {
+            let option = format!("--delay={signal}:1");
+            assert!(
+                stop(&["c", &option, "x"]).starts_with("BadValue("),
+                "{signal}"
+            );
+        }
+        // A terminating signal (after rewriting) held until the grace period's SIGKILL.
+        assert_eq!(
+            stop(&["c", "--delay=TERM:10", "--grace-period=2", "x"]),
+            "DelayNotShorter(15)"
+        );
+        assert_eq!(
+            stop(&[
+                "c",
+                "-r",
+                "10:15",
+                "--delay=USR1:2",
+                "--grace-period=2",
+                "x"
+            ]),
+            "DelayNotShorter(10)"
+        );
+        assert_eq!(
+            run(&["c", "--delay=TERM:10", "x"], &["CRUMB_GRACE_PERIOD=10"]).unwrap_err(),
+            "DelayNotShorter(15)"
+        );
+        let config = run(&["c", "--delay=TERM:1", "--grace-period=2", "x"], &[]).unwrap();
+        assert_eq!(config.delay(15), Some(1));
+        assert!(run(&["c", "--delay=USR1:10", "--grace-period=2", "x"], &[]).is_ok());
+        assert!(run(&["c", "--delay=TERM:10", "x"], &[]).is_ok());
     }
 
     #[test]
@@ -661,6 +723,12 @@ mod tests {
             ["a", "b", "-c", "d"]
         );
         assert_eq!(command(&["tini", "a", "-e2", "b"]), ["a", "b"]);
+        // POSIXLY_CORRECT (any value) stops the options at the program.
+        let mut argv: Vec<&[u8]> = vec![b"tini", b"sh", b"-c", b"exit 3"];
+        let mut config = Config::new(Personality::Tini);
+        let env: [&[u8]; 1] = [b"POSIXLY_CORRECT="];
+        parse(&mut config, &mut argv, &env).unwrap();
+        assert_eq!(argv[config.command..], [&b"sh"[..], b"-c", b"exit 3"]);
         assert_eq!(stop(&["tini", "sh", "-c", "true"]), "Getopt(Invalid(99))");
         assert_eq!(stop(&["tini"]), "NoCommand");
         assert_eq!(stop(&["tini", "-s"]), "NoCommand");

@@ -248,6 +248,7 @@ impl Log<'_> {
         let tini = self.personality == Personality::Tini;
         let mut out = Line::new(stderr());
         let mut value: &[u8] = b"";
+        let mut signal = 0;
         // The row of `STOP_TEXTS`.
         let kind = match stop {
             Stop::Help => 0,
@@ -267,6 +268,10 @@ impl Log<'_> {
                 6
             }
             Stop::PauseWithCommand => 7,
+            Stop::DelayNotShorter(s) => {
+                signal = *s;
+                8
+            }
         };
         // tini and pause print help, version and license on stdout.
         if kind <= 2 && self.personality != Personality::DumbInit {
@@ -279,7 +284,11 @@ impl Log<'_> {
             .unwrap_or(texts::NOTHING);
         // tini names itself by its basename, `self.name`.
         let name = if tini { self.name } else { argv0 };
-        out.format(text, &Args::texts(name, value));
+        let args = Args {
+            texts: [name, value],
+            numbers: [signal.into(), 0],
+        };
+        out.format(text, &args);
         if let Stop::BadValue(option, _) = stop {
             out.text(option).text(b"'\n");
         }
@@ -288,7 +297,7 @@ impl Log<'_> {
 
 /// What `Log::stop` prints for each kind of stop, in dumb-init's, tini's and pause's
 /// style. After a getopt error, dumb-init and pause print nothing more.
-const STOP_TEXTS: [[Text; 3]; 8] = {
+const STOP_TEXTS: [[Text; 3]; 9] = {
     use texts::*;
     [
         [DUMB_INIT_HELP, TINI_USAGE, DUMB_INIT_HELP],
@@ -300,6 +309,7 @@ const STOP_TEXTS: [[Text; 3]; 8] = {
         // tini's is a logged message.
         [BAD_VALUE_USAGE, NOTHING, BAD_VALUE_USAGE],
         [PAUSE_WITH_COMMAND, TINI_USAGE, PAUSE_WITH_COMMAND],
+        [DELAY_NOT_SHORTER, DELAY_NOT_SHORTER, DELAY_NOT_SHORTER],
     ]
 };
 

@@ -91,41 +91,51 @@ pub fn parse(text: &[u8]) -> Option<u8> {
     (RTMIN..=MAX_SIGNAL).contains(&signal).then_some(signal)
 }
 
-/// Parses one side of `-r s:r`, all of it: a number as dumb-init's `sscanf("%d")` reads
-/// it (leading blanks, an optional sign, digits), or a signal name.
-fn parse_rewrite_side(text: &[u8]) -> Option<u32> {
-    let start = text.iter().position(|c| !c.is_ascii_whitespace())?;
-    let text = text.get(start..)?;
-    let (negative, digits) = match text {
+/// A number as glibc's `sscanf("%d")` reads it: blanks, an optional sign, decimal
+/// digits, and then anything. strtol saturates at the limits of a 64-bit long and the int
+/// keeps its low 32 bits, so `4294967311` is 15. Returns the number and what follows.
+fn scan_int(text: &[u8]) -> Option<(i32, &[u8])> {
+    let start = text
+        .iter()
+        .position(|&c| c != b' ' && !(b'\t'..=b'\r').contains(&c))?;
+    let (negative, text) = match text.get(start..)? {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
-        _ => (false, text),
+        text => (false, text),
     };
-    match parse_decimal(digits) {
-        // A negative number is out of range, but for -0.
-        Some(value) => (!negative || value == 0).then_some(value),
-        None => parse(text).map(u32::from),
-    }
+    let digits = text.iter().take_while(|c| c.is_ascii_digit()).count();
+    let (digits, rest) = text
+        .split_at_checked(digits)
+        .filter(|(d, _)| !d.is_empty())?;
+    let magnitude = digits.iter().fold(0u64, |value, &c| {
+        value.saturating_mul(10).saturating_add((c - b'0') as u64)
+    });
+    let value = if negative {
+        0i64.saturating_sub_unsigned(magnitude)
+    } else {
+        magnitude.min(i64::MAX as u64) as i64
+    };
+    Some((value as i32, rest))
 }
 
-/// Parses dumb-init's `-r s:r`: s in 1..=31, r in 0..=31, nothing after r.
+/// Parses dumb-init's `-r s:r` as its `sscanf(arg, "%d:%d")` does (s in 1..=31, r in
+/// 0..=31; text after r is ignored), and signal names on either side.
 pub fn parse_rewrite(text: &[u8]) -> Option<(u8, u8)> {
-    let (from, to) = split_once(text, b':');
-    let from = parse_rewrite_side(from)?;
-    let to = parse_rewrite_side(to?)?;
-    let classic = 0..=MAX_CLASSIC as u32;
+    let (from, to) = match scan_int(text) {
+        Some((from, [b':', to @ ..])) => (from, to),
+        Some(_) => return None,
+        None => match split_once(text, b':') {
+            (name, Some(to)) => (parse(name)? as i32, to),
+            _ => return None,
+        },
+    };
+    let to = match scan_int(to) {
+        Some((to, _)) => to,
+        None => parse(to)? as i32,
+    };
+    let classic = 0..=MAX_CLASSIC as i32;
     (from != 0 && classic.contains(&from) && classic.contains(&to))
         .then_some((from as u8, to as u8))
-}
-
-/// The `SigIgn:` mask of a `/proc/<pid>/status` text.
-pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
-    const KEY: &[u8] = b"\nSigIgn:\t";
-    let at = status.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
-    let hex = status.get(at..at + 16)?;
-    hex.iter().try_fold(0u64, |mask, &c| {
-        Some(mask << 4 | (c as char).to_digit(16)? as u64)
-    })
 }
 
 /// What each received classic signal becomes before it is forwarded (0: dropped).
@@ -197,15 +207,28 @@ mod tests {
 
     #[test]
     fn rewrite_values_follow_dumb_init() {
-        assert_eq!(parse_rewrite(b"15:3"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b"1:0"), Some((1, 0)));
-        assert_eq!(parse_rewrite(b"31:31"), Some((31, 31)));
-        assert_eq!(parse_rewrite(b" 15: 3"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b"+15:+3"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b"015:3"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b"15:-0"), Some((15, 0)));
-        assert_eq!(parse_rewrite(b"TERM:QUIT"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b"SIGTSTP:SIGSTOP"), Some((20, 19)));
+        for (text, parsed) in [
+            (&b"15:3"[..], (15, 3)),
+            (b"1:0", (1, 0)),
+            (b"31:31", (31, 31)),
+            (b" 15: 3", (15, 3)),
+            (b"\x0b15:\x0c3", (15, 3)),
+            (b"+15:+3", (15, 3)),
+            (b"015:3", (15, 3)),
+            (b"15:-0", (15, 0)),
+            // sscanf ignores what follows the second number.
+            (b"15:3x", (15, 3)),
+            (b"15:0x3", (15, 0)),
+            (b"15:3:4", (15, 3)),
+            // strtol's long, truncated to int.
+            (b"4294967311:3", (15, 3)),
+            (b"-4294967281:3", (15, 3)),
+            (b"TERM:QUIT", (15, 3)),
+            (b"SIGTSTP:SIGSTOP", (20, 19)),
+            (b"15:QUIT", (15, 3)),
+        ] {
+            assert_eq!(parse_rewrite(text), Some(parsed), "{}", text.escape_ascii());
+        }
         for bad in [
             &b""[..],
             b"15",
@@ -213,18 +236,18 @@ mod tests {
             b":3",
             b"15::12",
             b"15 :3",
+            b"15x:3",
             b"0:1",
             b"1:32",
             b"32:1",
-            b"15:3x",
-            b"15:3:4",
+            b"15:+",
             b"-1:3",
             b"15:-3",
             b"TERM:RTMIN",
-            b"4294967311:3",
+            b"99999999999999999999:3",
             b"a:b",
         ] {
-            assert_eq!(parse_rewrite(bad), None, "{:?}", core::str::from_utf8(bad));
+            assert_eq!(parse_rewrite(bad), None, "{}", bad.escape_ascii());
         }
     }
 
@@ -240,16 +263,6 @@ mod tests {
         assert_eq!(table.get(40), None);
         table.set(40, 1);
         assert_eq!(table.get(40), None);
-    }
-
-    #[test]
-    fn sigign_from_proc_status() {
-        let status =
-            b"Name:\tsh\nSigBlk:\t0000000000010000\nSigIgn:\t0000000000000006\nSigCgt:\t0\n";
-        assert_eq!(parse_sigign(status), Some(bit(SIGINT) | bit(SIGQUIT)));
-        assert_eq!(parse_sigign(b"SigIgn:\t0000000000000006\n"), None);
-        assert_eq!(parse_sigign(b"x\nSigIgn:\t00000000000000\n"), None);
-        assert_eq!(parse_sigign(b"x\nSigIgn:\tffffffffffffffff\n"), Some(!0));
     }
 
     #[test]

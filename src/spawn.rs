@@ -170,6 +170,10 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     let mut last = Errno::NOENT;
     let mut path = [0u8; PATH_MAX + NAME_MAX + 2];
     for dir in bytes::words(search, b':') {
+        // glibc passes over an entry too long to be a directory's path.
+        if dir.len() >= PATH_MAX {
+            continue;
+        }
         // `dir/name` or, for an empty entry (the working directory), `name`; then a NUL.
         let mut len = 0;
         let mut append = |part: &[u8]| {
@@ -186,10 +190,8 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
         }
         append(name);
         append(b"\0");
-        if len > path.len() {
-            continue; // longer than any path can be
-        }
-        // SAFETY: `path` holds a NUL-terminated string and outlives the call.
+        // SAFETY: `path` holds a NUL-terminated string (it has room for the longest) and
+        // outlives the call.
         last = exec(unsafe { CArg::new(path.as_ptr()) }, argv, command, envp);
         match last {
             Errno::ACCESS => denied = true,
@@ -201,8 +203,8 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
 }
 
 /// execve(path, argv[command..]); for ENOEXEC, `/bin/sh path args...` like glibc, in the
-/// argv slot before the command (argv[0] at worst). If the shell cannot run either,
-/// ENOEXEC is the answer.
+/// argv slot before the command (argv[0] at worst). If the shell cannot run either, its
+/// error is the answer (and the PATH search goes on, as glibc's does, if it is ENOENT).
 fn exec(path: CArg, argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     const SHELL: CArg = CArg::from_static(b"/bin/sh\0");
     let Some(args) = argv.get(command..) else {
@@ -218,7 +220,9 @@ fn exec(path: CArg, argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
         *shell = SHELL;
         *file = path;
         // SAFETY: as above; the two replaced entries are NUL-terminated strings.
-        unsafe { sys::execve(SHELL.as_ptr(), script.as_ptr().cast(), envp.as_ptr().cast()) };
+        return unsafe {
+            sys::execve(SHELL.as_ptr(), script.as_ptr().cast(), envp.as_ptr().cast())
+        };
     }
     errno
 }

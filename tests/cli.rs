@@ -122,11 +122,35 @@ fn usage_errors_have_dumb_init_texts_and_exit_1() {
 }
 
 #[test]
-fn rejects_what_the_spec_calls_extra_text() {
-    // dumb-init's sscanf() ignores text after `s:r`; the specification rejects it.
-    let out = run(ours(&["-r", "15:3x", "true"]));
-    assert_eq!(out.code(), 1);
-    assert!(out.stderr.starts_with("Usage: -r option takes"), "{out:?}");
+fn rewrite_values_are_read_as_dumb_init_s_sscanf_reads_them() {
+    // sscanf("%d:%d"): blanks and a sign before each number, anything after the second;
+    // strtol's long is truncated to an int (4294967311 is 15).
+    for value in [
+        "15:3x",
+        "15:0x3",
+        "15:3:1",
+        " 15: 3",
+        "+15:+3",
+        "15:-0",
+        "4294967311:3",
+        "-4294967281:3",
+        "15 :3",
+        "15x:3",
+        "15:",
+        "15:+",
+        "-0:3",
+        "2147483663:3",
+        "99999999999999999999:3",
+        "15:99999999999999999999",
+    ] {
+        let args = ["-r", value, "sh", "-c", "exit 7"];
+        let (ours, theirs) = (run(ours(&args)), run(reference(&args)));
+        assert_eq!(
+            (ours.code(), ours.stderr.as_str()),
+            (theirs.code(), theirs.stderr.as_str()),
+            "-r {value:?}"
+        );
+    }
 }
 
 #[test]

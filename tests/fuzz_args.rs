@@ -293,6 +293,8 @@ const ENV: &[&[u8]] = &[
     b"TINI_KILL_PROCESS_GROUP=",
     b"TINI_KILL_PROCESS_GROUP=0",
     b"TINI_SUBREAPER=1",
+    b"POSIXLY_CORRECT=1",
+    b"POSIXLY_CORRECT=",
     b"HOME=/nowhere",
     b"X=\xff",
     b"=x",
@@ -510,6 +512,7 @@ fn category(stop: &Stop) -> String {
         Stop::License => "license".into(),
         Stop::NoCommand => "no command".into(),
         Stop::PauseWithCommand => "pause with a command".into(),
+        Stop::DelayNotShorter(_) => "delay not shorter than the grace period".into(),
         Stop::BadRewrite => "bad value -r".into(),
         Stop::BadValue(option, _) => format!("bad value {}", String::from_utf8_lossy(option)),
         Stop::Getopt(GetoptError::Invalid(c)) => format!("invalid option {}", *c as char),
@@ -704,6 +707,7 @@ struct Expected {
     verbosity: u8,
     warn_on_reap: bool,
     grace_seconds: u32,
+    grace_given: bool,
     delays: Vec<(u8, u32)>,
     pdeathsig: u8,
     remap: Vec<u8>,
@@ -762,8 +766,9 @@ fn resolve_dumb_init_abbreviations(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// CRUMB_GRACE_PERIOD, unless --grace-period was given (even as 0).
 fn grace_from_env(expected: &mut Expected, env: &[Vec<u8>]) -> Result<(), String> {
-    if expected.grace_seconds == 0
+    if !expected.grace_given
         && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD")
     {
         expected.grace_seconds =
@@ -810,12 +815,17 @@ fn model_dumb_init(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String
             }
             c if c == id(b"grace-period") => {
                 e.grace_seconds = bytes::parse_decimal(value).ok_or("bad value --grace-period")?;
+                e.grace_given = true;
             }
             c if c == id(b"signal-all") => e.signal_all = true,
             c if c == id(b"delay") => {
                 let bad = "bad value --delay";
                 let colon = value.iter().position(|&c| c == b':').ok_or(bad)?;
                 let signal = signals::parse(&value[..colon]).ok_or(bad)?;
+                // KILL, STOP and CHLD cannot be held.
+                if [9, 19, 17].contains(&signal) {
+                    return stop(bad);
+                }
                 let seconds = bytes::parse_decimal(&value[colon + 1..]).ok_or(bad)?;
                 e.delays.retain(|&(s, _)| s != signal);
                 if seconds > 0 {
@@ -858,6 +868,18 @@ fn model_dumb_init(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String
         }
     }
     grace_from_env(&mut e, env)?;
+    // A held terminating signal (after rewriting) must come before the grace period's
+    // SIGKILL.
+    for &(signal, seconds) in &e.delays {
+        let signal = e
+            .rewrite
+            .iter()
+            .find(|r| r.0 == signal)
+            .map_or(signal, |r| r.1);
+        if e.grace_seconds > 0 && seconds >= e.grace_seconds && [1, 2, 3, 15].contains(&signal) {
+            return stop("delay not shorter than the grace period");
+        }
+    }
     Ok(e)
 }
 
@@ -865,7 +887,12 @@ fn model_tini(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
     if argv.len() == 2 && argv[1] == b"--version" {
         return stop("version");
     }
-    let (events, permuted, end) = glibc_getopt(argv, ":p:hvwgle:s", &[]);
+    // POSIXLY_CORRECT (any value) turns permutation off, as a leading `+` does.
+    let optstring = match getenv(env, b"POSIXLY_CORRECT") {
+        Some(_) => "+:p:hvwgle:s",
+        None => ":p:hvwgle:s",
+    };
+    let (events, permuted, end) = glibc_getopt(argv, optstring, &[]);
     let mut e = Expected {
         session: Some(Session::NewGroup),
         verbosity: cli::WARN,

@@ -350,18 +350,26 @@ enum NoShell {
     NotExecutable,
 }
 
-/// `crumb-init <file>` as PID 1 of a PID namespace whose mount namespace hides /bin/sh
-/// as `how` says. unshare runs from a copy outside /usr/bin.
-fn without_shell(how: NoShell, file: &Path) -> Command {
+/// A copy of `program` outside /usr/bin, which `NoShell::Missing` hides.
+fn outside_usr_bin(program: &Path) -> PathBuf {
+    let dir = scratch().join("no-shell");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(program.file_name().unwrap());
+    if !path.exists() {
+        let copy = path.with_extension(format!("{:?}", std::thread::current().id()));
+        std::fs::copy(program, &copy).unwrap();
+        std::fs::rename(&copy, &path).unwrap();
+    }
+    path
+}
+
+/// `init <file>` as PID 1 of a PID namespace whose mount namespace hides /bin/sh as
+/// `how` says. unshare runs from a copy outside /usr/bin.
+fn without_shell(how: NoShell, init: &Path, file: &Path) -> Command {
     require_root();
     let dir = scratch().join("no-shell");
     std::fs::create_dir_all(dir.join("empty")).unwrap();
-    let unshare = dir.join("unshare");
-    if !unshare.exists() {
-        let copy = dir.join(format!("unshare.{:?}", std::thread::current().id()));
-        std::fs::copy(which("unshare"), &copy).unwrap();
-        std::fs::rename(&copy, &unshare).unwrap();
-    }
+    let unshare = outside_usr_bin(&which("unshare"));
     let (source, target) = match how {
         NoShell::Missing => (dir.join("empty"), PathBuf::from("/usr/bin")),
         NoShell::Garbage => (garbage_file(), PathBuf::from("/bin/sh")),
@@ -377,7 +385,7 @@ fn without_shell(how: NoShell, file: &Path) -> Command {
     let mut command = Command::new(&unshare);
     command
         .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
-        .arg(bin())
+        .arg(init)
         .arg(file);
     // SAFETY: only async-signal-safe calls (unshare, mount) between fork and exec, on
     // strings allocated before the fork. The mounts stay in the new mount namespace.
@@ -444,7 +452,7 @@ fn bare_script() -> PathBuf {
 }
 
 #[test]
-fn enoexec_runs_through_sh_and_without_a_usable_sh_is_exec_format_error() {
+fn enoexec_runs_through_sh_and_without_a_usable_sh_reports_the_shell_s_error() {
     let script = bare_script();
     let script_str = script.display().to_string();
     // Control: with /bin/sh there, the shebang-less script runs through it, as PID 1.
@@ -458,15 +466,34 @@ fn enoexec_runs_through_sh_and_without_a_usable_sh_is_exec_format_error() {
         ),
         "{out:?}"
     );
-    // Without a usable /bin/sh, neither the script nor a garbage file can run.
-    for how in [NoShell::Missing, NoShell::Garbage, NoShell::NotExecutable] {
+    // Without a usable /bin/sh, neither the script nor a garbage file can run: glibc's
+    // execvp reports the shell's own error, and so does dumb-init (a copy of it, named
+    // like ours, outside the hidden /usr/bin; its libraries are in /usr/lib).
+    let ours = outside_usr_bin(&named("dumb-init"));
+    let dumb_init = scratch().join("no-shell").join("debian").join("dumb-init");
+    if !dumb_init.exists() {
+        std::fs::create_dir_all(dumb_init.parent().unwrap()).unwrap();
+        std::fs::copy("/usr/bin/dumb-init", &dumb_init).unwrap();
+    }
+    for (how, reason) in [
+        (NoShell::Missing, "No such file or directory"),
+        (NoShell::Garbage, "Exec format error"),
+        (NoShell::NotExecutable, "Permission denied"),
+    ] {
         for file in [garbage_file(), bare_script()] {
-            let out = run(without_shell(how, &file));
-            let expected = format!("[crumb-init] {}: Exec format error\n", file.display());
+            let out = run(without_shell(how, &ours, &file));
+            let expected = format!("[dumb-init] {}: {reason}\n", file.display());
             assert_eq!(
                 (out.code(), out.stderr.as_str(), out.stdout.as_str()),
                 (2, expected.as_str(), ""),
                 "{how:?} {}: {out:?}",
+                file.display()
+            );
+            let theirs = run(without_shell(how, &dumb_init, &file));
+            assert_eq!(
+                (theirs.code(), theirs.stderr.as_str()),
+                (2, expected.as_str()),
+                "dumb-init, {how:?} {}",
                 file.display()
             );
         }
