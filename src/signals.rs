@@ -15,6 +15,7 @@ pub const SIGBUS: u8 = 7;
 pub const SIGFPE: u8 = 8;
 pub const SIGKILL: u8 = 9;
 pub const SIGSEGV: u8 = 11;
+pub const SIGPIPE: u8 = 13;
 pub const SIGTERM: u8 = 15;
 pub const SIGCHLD: u8 = 17;
 pub const SIGCONT: u8 = 18;

@@ -2,7 +2,7 @@
 //! personality wants, and execvp as glibc does it.
 
 use crate::bytes;
-use crate::cli::{Config, Personality, Session};
+use crate::cli::{self, Config, Personality, Session};
 use crate::cstr::CArg;
 use crate::inherit::Inherited;
 use crate::log::Log;
@@ -72,6 +72,11 @@ fn run_child(
     detach(config.session, log);
     let mut listen_pid = *b"LISTEN_PID=\0\0\0\0\0\0\0\0\0\0\0";
     pass_socket_activation(envp, parent, &mut listen_pid);
+    // A debug line written to a closed pipe left a SIGPIPE pending, which would kill the
+    // child once unblocked; dumb-init's child ignores it (its handlers are dummies).
+    if log.verbosity >= cli::DEBUG {
+        sys::discard_pending(signals::SIGPIPE);
+    }
     if let Err(errno) = inherited.restore(config.personality) {
         log.fatal(b"unblock signals", errno);
     }

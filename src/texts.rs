@@ -151,7 +151,7 @@ This option can be specified multiple times.\nUse --help for full usage.\n";
         /// Followed by the option's name and `'`.
         BAD_VALUE_USAGE = "%t1: invalid argument '%t2' for '";
         PAUSE_WITH_COMMAND = "%t1: option '--pause' runs no command\n";
-        DELAY_NOT_SHORTER = "%t1: the delay of SIG%s1 must be shorter than the grace period\n";
+        DELAY_NOT_SHORTER = "%t1: the --delay of SIG%s1 must be shorter than the grace period\n";
         DUMB_INIT_VERSION = "crumb-init v", env!("CARGO_PKG_VERSION"),
             " (dumb-init v1.2.5 compatible)\n";
         /// dockerd reads the part after ` - git.` as the init's commit for `docker info`,

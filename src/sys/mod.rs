@@ -85,6 +85,23 @@ pub fn set_disposition(signal: u8, ignore: bool) -> Result<bool, Errno> {
     check(ret).map(|_| old[0] == 1)
 }
 
+/// Takes `signal` off the pending set, if it is pending (and blocked).
+pub fn discard_pending(signal: u8) {
+    let set: SigSet = 1 << (signal - 1);
+    let now = [0usize; 2]; // a zero timespec: do not wait
+    // SAFETY: rt_sigtimedwait reads a sigset and a timespec at valid pointers and is
+    // given no siginfo to write.
+    unsafe {
+        arch::syscall4(
+            arch::SYS_RT_SIGTIMEDWAIT,
+            &set as *const SigSet as usize,
+            0,
+            now.as_ptr() as usize,
+            SIGSET_SIZE,
+        )
+    };
+}
+
 /// The descriptor a system call returned. Descriptors are 0..=INT_MAX, so the mask
 /// changes none; it shows the compiler that the -1 the fd types assert against
 /// cannot occur, which removes their panic paths.

@@ -13,6 +13,7 @@ pub const SYS_OPENAT: usize = 56;
 pub const SYS_KILL: usize = 129;
 pub const SYS_READ: usize = 63;
 pub const SYS_GETPGID: usize = 155;
+pub const SYS_RT_SIGTIMEDWAIT: usize = 137;
 pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
 
 /// # Safety

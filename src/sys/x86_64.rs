@@ -13,6 +13,7 @@ pub const SYS_OPENAT: usize = 257;
 pub const SYS_KILL: usize = 62;
 pub const SYS_READ: usize = 0;
 pub const SYS_GETPGID: usize = 121;
+pub const SYS_RT_SIGTIMEDWAIT: usize = 128;
 pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
 
 /// # Safety
