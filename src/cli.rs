@@ -18,6 +18,8 @@ pub enum Personality {
     DumbInit,
     /// tini 0.19's CLI and messages (`tini`, `tini-static`, `docker-init`).
     Tini,
+    /// catatonit 0.1.7's (`catatonit`, and `podman-init`: podman's `--init`).
+    Catatonit,
     /// The Kubernetes pause program (`pause`).
     Pause,
 }
@@ -33,8 +35,19 @@ impl Personality {
             Self::Pause
         } else if bytes::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
             Self::Tini
+        } else if name == b"catatonit" || name == b"podman-init" {
+            Self::Catatonit
         } else {
             Self::DumbInit
+        }
+    }
+
+    /// The style of its messages (pause prints dumb-init's texts, bare).
+    pub fn style(self) -> u8 {
+        match self {
+            Personality::Tini => crate::texts::TINI,
+            Personality::Catatonit => crate::texts::CATATONIT,
+            _ => crate::texts::DUMB_INIT,
         }
     }
 }
@@ -44,7 +57,7 @@ impl Personality {
 pub enum Session {
     /// dumb-init: setsid() and take stdin as the controlling terminal.
     New,
-    /// tini: a process group of its own, made the terminal's foreground group.
+    /// tini, catatonit: a process group of its own, made the terminal's foreground group.
     NewGroup,
     /// dumb-init -c: stays in the init's session and group.
     Inherit,
@@ -101,8 +114,9 @@ impl Config {
     /// The personality's defaults, for `parse` to fill in.
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn new(personality: Personality) -> Self {
-        // tini's defaults differ; pause runs at INFO, so it says when it shuts down.
-        let tini = personality == Personality::Tini;
+        // tini's and catatonit's defaults differ from dumb-init's; pause runs at INFO, so
+        // it says when it shuts down, catatonit at ERROR.
+        let tini = matches!(personality, Personality::Tini | Personality::Catatonit);
         let pause = personality == Personality::Pause;
         Self {
             personality,
@@ -118,7 +132,11 @@ impl Config {
             rewrite: Rewrite::default(),
             self_suspend: !tini,
             term_on_exit: !tini,
-            verbosity: if pause { INFO } else { WARN },
+            verbosity: match personality {
+                Personality::Pause => INFO,
+                Personality::Catatonit => ERROR,
+                _ => WARN,
+            },
             warn_on_reap: false,
             grace_seconds: 0,
             delays: heapless::Vec::new(),
@@ -154,6 +172,8 @@ pub enum Stop<'a> {
     /// A delay of (what becomes) a terminating signal as long as the grace period: its
     /// SIGKILL would come before the signal.
     DelayNotShorter(u8),
+    /// catatonit's CATATONIT_LOG.
+    LogReserved,
 }
 
 impl Stop<'_> {
@@ -207,17 +227,28 @@ pub static TINI_OPTIONS: Table = Table {
     preferred: 0,
 };
 
+/// catatonit's getopt_long `ghLPV` and `--version`.
+pub static CATATONIT_OPTIONS: Table = Table {
+    short: b"ghLPV",
+    long_names: b"--version",
+    long_ids: b"V",
+    preferred: 1,
+};
+
 impl Personality {
     /// The options the personality's command line takes.
     pub fn options(self) -> &'static Table {
         match self {
             Personality::Tini => &TINI_OPTIONS,
+            Personality::Catatonit => &CATATONIT_OPTIONS,
             _ => &DUMB_INIT_OPTIONS,
         }
     }
 }
 
-/// tini forwards neither the synchronous signals nor TTIN and TTOU.
+/// tini forwards neither the synchronous signals nor TTIN and TTOU (catatonit neither
+/// TSTP: it leaves the synchronous ones unblocked, and they end it, where crumb-init
+/// drops them).
 const TINI_UNFORWARDED: SigSet = bit(SIGILL)
     | bit(SIGTRAP)
     | bit(SIGABRT)
@@ -253,16 +284,24 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             }
             options_end = 0;
         }
-        Personality::Tini => {
-            // tini handles `--version` only as the sole argument.
-            if let [_, only] = argv
+        Personality::Tini | Personality::Catatonit => {
+            if personality == Personality::Catatonit {
+                if getenv(env, b"CATATONIT_LOG").is_some() {
+                    return Err(Stop::LogReserved);
+                }
+                if getenv(env, b"CATATONIT_DEBUG").is_some() {
+                    config.verbosity = DEBUG;
+                }
+                config.rewrite.set(SIGTSTP, 0);
+            } else if let [_, only] = argv
                 && only.as_ref() == b"--version"
             {
+                // tini handles `--version` only as the sole argument.
                 return Err(Stop::Version);
             }
             // glibc's getopt permutes unless POSIXLY_CORRECT is set (to anything).
             if getenv(env, b"POSIXLY_CORRECT").is_none() {
-                options_end = getopt::permute(argv, &TINI_OPTIONS);
+                options_end = getopt::permute(argv, personality.options());
             }
             // (An exclusive range: iterating an inclusive one takes more code.)
             for signal in 1..signals::MAX_CLASSIC + 1 {
@@ -285,7 +324,8 @@ pub fn parse<'a, A: AsRef<[u8]>>(
             FAILED => return Err(Stop::Getopt(options.error)),
             b'h' => return Err(Stop::Help),
             b'V' => return Err(Stop::Version),
-            b'l' => return Err(Stop::License),
+            b'l' | b'L' => return Err(Stop::License),
+            b'P' => config.pause = true,
             b'v' if tini => config.verbosity = config.verbosity.saturating_add(1),
             b'v' => config.verbosity = DEBUG,
             b'c' => config.session = Session::Inherit,
@@ -326,7 +366,8 @@ pub fn parse<'a, A: AsRef<[u8]>>(
     }
     // After permutation the options end where the program begins, past any `--`.
     config.command = options.index;
-    if personality == Personality::Pause {
+    // catatonit -P runs no program, whatever follows.
+    if personality == Personality::Pause || config.pause && personality == Personality::Catatonit {
         config.command = argv.len();
     } else if config.command < argv.len() {
         if config.pause {
@@ -385,7 +426,7 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
                 config.verbosity = level.min(u8::MAX as u32) as u8;
             }
         }
-        Personality::Pause => {}
+        Personality::Catatonit | Personality::Pause => {}
     }
     if !grace_given && let Some(value) = getenv(env, b"CRUMB_GRACE_PERIOD") {
         let seconds = bytes::parse_decimal(value);

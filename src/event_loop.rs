@@ -5,7 +5,7 @@
 //! the main child ends the init exits with its status, at once (dumb-init, tini) or
 //! once every other process has gone, within the grace period.
 
-use crate::cli::{Config, MAX_DELAYS};
+use crate::cli::{Config, MAX_DELAYS, Personality};
 use crate::descendants::{Descendants, Round};
 use crate::log::Log;
 use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
@@ -14,7 +14,7 @@ use crate::sys;
 use crate::texts;
 use core::mem::MaybeUninit;
 use rustix::event::epoll;
-use rustix::fd::BorrowedFd;
+use rustix::fd::{AsRawFd, BorrowedFd};
 use rustix::io::{self, Errno};
 use rustix::process::{self, Pid, Signal, WaitOptions};
 use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec};
@@ -144,6 +144,25 @@ impl<'a> EventLoop<'a> {
         self.descendants.child = Some(child);
         self.descendants.group = self.config.signal_group.then_some(child);
         self.ignore_once = ignore_once;
+    }
+
+    /// catatonit closes the descriptors it inherited once the child has them: all from 3
+    /// up but its own.
+    pub fn close_inherited_fds(&self) {
+        let mut own = [-1; 3 + MAX_DELAYS];
+        own[0] = self.epoll.as_raw_fd();
+        own[1] = self.signals.as_raw_fd();
+        own[2] = self.grace_timer.map_or(-1, |t| t.as_raw_fd());
+        for (slot, timer) in own[3..].iter_mut().zip(&self.delay_timers) {
+            *slot = timer.as_raw_fd();
+        }
+        let last = own.iter().copied().max().unwrap_or(2).max(2);
+        for fd in 3..last {
+            if !own.contains(&fd) {
+                sys::close_range(fd as u32, fd as u32);
+            }
+        }
+        sys::close_range(last as u32 + 1, u32::MAX);
     }
 
     /// Waits for events until it is time to exit: the program ends in `goodbye`, or in
@@ -292,12 +311,17 @@ impl<'a> EventLoop<'a> {
                 Err(_) => {
                     // ECHILD: every descendant is gone (orphans come to the init before
                     // their parent is a zombie).
+                    self.log.emit(texts::NO_CHILDREN, (), ());
                     if let Some(code) = self.exit_code {
                         self.goodbye(code);
                     }
                     return;
                 }
             }
+        }
+        // tini and catatonit reap what is there before they exit.
+        if let (Some(code), Phase::Running) = (self.exit_code, self.phase) {
+            self.goodbye(code);
         }
         match self.phase {
             // Orphans that came since are asked too, or killed.
@@ -314,7 +338,10 @@ impl<'a> EventLoop<'a> {
             ChildEnd::Exited(code) => (texts::CHILD_EXITED, texts::MAIN_EXITED, code),
             ChildEnd::Killed(signal) => (texts::CHILD_KILLED, texts::MAIN_KILLED, signal),
         };
-        self.log.emit(message, pid, value);
+        // catatonit says nothing of its main child's end.
+        if !(main && self.config.personality == Personality::Catatonit) {
+            self.log.emit(message, pid, value);
+        }
         if !main {
             if self.config.warn_on_reap {
                 self.log.emit(texts::ZOMBIE_REAPED, pid, value);
@@ -330,11 +357,13 @@ impl<'a> EventLoop<'a> {
         self.exit_code = Some(code);
         self.held = 0;
         if self.grace_timer.is_none() {
-            // dumb-init's farewell: SIGTERM (rewritten) to the child's group, then exit.
+            // dumb-init's farewell: SIGTERM (rewritten) to the child's group, then exit
+            // at once. tini and catatonit exit once the reaping is done (see `reap`).
             if self.config.term_on_exit {
                 self.forward(SIGTERM);
+                self.goodbye(code);
             }
-            self.goodbye(code);
+            return;
         }
         // Everyone left is asked to terminate once the reaping is done (see `reap`).
         self.start_grace();

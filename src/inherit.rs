@@ -14,7 +14,9 @@
 
 use crate::cli::Personality;
 use crate::procfs;
-use crate::signals::{MAX_CLASSIC, SIGCHLD, SIGKILL, SIGSTOP, SigSet, bit};
+use crate::signals::{
+    MAX_CLASSIC, SIGCHLD, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SigSet, bit,
+};
 use crate::sys;
 use rustix::io::Errno;
 
@@ -55,6 +57,7 @@ impl Inherited {
         match personality {
             Personality::DumbInit | Personality::Pause => 0,
             Personality::Tini => self.mask,
+            Personality::Catatonit => self.mask | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU),
         }
     }
 

@@ -86,9 +86,15 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         log.emit_text(texts::CHILD_SPAWNED, command.as_ref(), pid);
         event_loop.watch_child(child, ignore_once);
     }
-    // The init holds no directory busy; the child keeps the one it was started in.
-    if let Err(errno) = rustix::process::chdir(c"/") {
-        log.emit(texts::CHDIR_FAILED, errno, ());
+    match personality {
+        // dumb-init holds no directory busy; the child keeps the one it was started in.
+        Personality::DumbInit => {
+            if let Err(errno) = rustix::process::chdir(c"/") {
+                log.emit(texts::CHDIR_FAILED, errno, ());
+            }
+        }
+        Personality::Catatonit => event_loop.close_inherited_fds(),
+        _ => {}
     }
     event_loop.run()
 }

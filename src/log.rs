@@ -210,17 +210,12 @@ impl Log<'_> {
 
     /// `message`'s level, if it is shown.
     fn shown(&self, message: Message) -> Option<u8> {
-        let levels = texts::LEVELS.get(message.0 as usize).copied()?;
-        let level = match self.personality {
-            Personality::Tini => levels & 15,
-            _ => levels >> 4,
-        };
+        let level = message.level(self.personality.style());
         // Level 15, an empty text, is not shown at any verbosity (tini prints nothing).
         (level <= self.verbosity.min(TRACE)).then_some(level)
     }
 
     fn write(&self, message: Message, args: &Args) {
-        let tini = self.personality == Personality::Tini;
         let Some(level) = self.shown(message) else {
             return;
         };
@@ -228,6 +223,7 @@ impl Log<'_> {
         let (fd, prefix) = match self.personality {
             Personality::Tini if level >= INFO => (stdout(), Text(texts::TINI_PREFIX.0 + level)),
             Personality::Tini => (stderr(), Text(texts::TINI_PREFIX.0 + level)),
+            Personality::Catatonit => (stderr(), Text(texts::CATATONIT_PREFIX.0 + level)),
             Personality::DumbInit => (stderr(), texts::DUMB_INIT_PREFIX),
             Personality::Pause => (stderr(), texts::NOTHING),
         };
@@ -240,27 +236,35 @@ impl Log<'_> {
                 numbers: [pid.into(), 0],
             },
         );
-        line.format(message.text(tini), args).put(b'\n');
+        let text = message.text(self.personality.style());
+        line.format(text, args).put(b'\n');
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
-        let tini = self.personality == Personality::Tini;
+        let personality = self.personality;
         let mut out = Line::new(stderr());
         let mut value: &[u8] = b"";
         let mut signal = 0;
+        // tini and catatonit log some of these as messages first.
+        let log = |message| self.write(message, &Args::texts(b"", b""));
         // The row of `STOP_TEXTS`.
         let kind = match stop {
             Stop::Help => 0,
             Stop::Version => 1,
             Stop::License => 2,
-            Stop::NoCommand => 3,
+            Stop::NoCommand => {
+                log(texts::MISSING_PROGRAM);
+                3
+            }
             Stop::Getopt(error) => {
-                getopt_error(&mut out, argv0, error, self.personality);
+                getopt_error(&mut out, argv0, error, personality);
                 4
             }
             Stop::BadRewrite => 5,
-            Stop::BadValue(option, value) if tini => {
+            Stop::BadValue(option, value)
+                if matches!(personality, Personality::Tini | Personality::Catatonit) =>
+            {
                 return self.write(texts::BAD_VALUE, &Args::texts(option, value));
             }
             Stop::BadValue(_, v) => {
@@ -272,18 +276,28 @@ impl Log<'_> {
                 signal = *s;
                 8
             }
+            Stop::LogReserved => return log(texts::LOG_RESERVED),
         };
-        // tini and pause print help, version and license on stdout.
-        if kind <= 2 && self.personality != Personality::DumbInit {
+        // The others print version and license, and tini and pause help, on stdout.
+        let on_stdout = match personality {
+            Personality::DumbInit => false,
+            Personality::Catatonit => kind == 1 || kind == 2,
+            _ => kind <= 2,
+        };
+        if on_stdout {
             out.fd = stdout();
         }
         let text = STOP_TEXTS
             .get(kind)
-            .and_then(|texts| texts.get(self.personality as usize))
+            .and_then(|texts| texts.get(personality as usize))
             .copied()
             .unwrap_or(texts::NOTHING);
         // tini names itself by its basename, `self.name`.
-        let name = if tini { self.name } else { argv0 };
+        let name = if personality == Personality::Tini {
+            self.name
+        } else {
+            argv0
+        };
         let args = Args {
             texts: [name, value],
             numbers: [signal.into(), 0],
@@ -295,21 +309,27 @@ impl Log<'_> {
     }
 }
 
-/// What `Log::stop` prints for each kind of stop, in dumb-init's, tini's and pause's
-/// style. After a getopt error, dumb-init and pause print nothing more.
-const STOP_TEXTS: [[Text; 3]; 9] = {
+/// What `Log::stop` prints for each kind of stop, in dumb-init's, tini's, catatonit's and
+/// pause's style (the order of `Personality`). After a getopt error, dumb-init and pause
+/// print nothing more.
+const STOP_TEXTS: [[Text; 4]; 9] = {
     use texts::*;
     [
-        [DUMB_INIT_HELP, TINI_USAGE, DUMB_INIT_HELP],
-        [DUMB_INIT_VERSION, TINI_VERSION_LINE, PAUSE_VERSION],
-        [LICENSE, LICENSE, LICENSE],
-        [NO_COMMAND, TINI_USAGE, NO_COMMAND],
-        [NOTHING, TINI_USAGE, NOTHING],
-        [BAD_REWRITE, TINI_USAGE, BAD_REWRITE],
-        // tini's is a logged message.
-        [BAD_VALUE_USAGE, NOTHING, BAD_VALUE_USAGE],
-        [PAUSE_WITH_COMMAND, TINI_USAGE, PAUSE_WITH_COMMAND],
-        [DELAY_NOT_SHORTER, DELAY_NOT_SHORTER, DELAY_NOT_SHORTER],
+        [DUMB_INIT_HELP, TINI_USAGE, CATATONIT_HELP, DUMB_INIT_HELP],
+        [
+            DUMB_INIT_VERSION,
+            TINI_VERSION_LINE,
+            CATATONIT_VERSION,
+            PAUSE_VERSION,
+        ],
+        [LICENSE, LICENSE, LICENSE, LICENSE],
+        [NO_COMMAND, TINI_USAGE, CATATONIT_USAGE, NO_COMMAND],
+        [NOTHING, TINI_USAGE, CATATONIT_USAGE, NOTHING],
+        [BAD_REWRITE, TINI_USAGE, NOTHING, BAD_REWRITE],
+        // tini's and catatonit's are logged messages.
+        [BAD_VALUE_USAGE, NOTHING, NOTHING, BAD_VALUE_USAGE],
+        [PAUSE_WITH_COMMAND, TINI_USAGE, NOTHING, PAUSE_WITH_COMMAND],
+        [DELAY_NOT_SHORTER, NOTHING, NOTHING, DELAY_NOT_SHORTER],
     ]
 };
 
@@ -385,7 +405,7 @@ mod tests {
     fn packed_templates_are_filled() {
         let mut line = Line::new(nowhere());
         line.format(
-            texts::SETUP_FAILED.text(false),
+            texts::SETUP_FAILED.text(texts::DUMB_INIT),
             &Args {
                 texts: [b"fork", b""],
                 numbers: [11, 0],

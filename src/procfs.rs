@@ -29,7 +29,7 @@ pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
 /// The signals this process was started with set to SIG_IGN; None if /proc cannot tell.
 pub fn ignored_signals() -> Option<SigSet> {
     let mut buffer = [MaybeUninit::<u8>::uninit(); 4096];
-    let file = sys::open(c"/proc/self/status").ok()?;
+    let file = sys::open(c"/proc/self/status", false).ok()?;
     let status = sys::read(file.as_fd(), &mut buffer).ok()?;
     parse_sigign(status)
 }
@@ -38,7 +38,7 @@ pub fn ignored_signals() -> Option<SigSet> {
 /// long the list is (it is read in pieces; a number may span two). Returns false if the
 /// list cannot be read (no /proc).
 pub fn for_each_child(mut f: impl FnMut(i32)) -> bool {
-    let Ok(file) = sys::open(c"/proc/thread-self/children") else {
+    let Ok(file) = sys::open(c"/proc/thread-self/children", false) else {
         return false;
     };
     let mut buffer = [MaybeUninit::<u8>::uninit(); 512];

@@ -96,27 +96,26 @@ pub fn parse(text: &[u8]) -> Option<u8> {
 /// digits, and then anything. strtol saturates at the limits of a 64-bit long and the int
 /// keeps its low 32 bits, so `4294967311` is 15. Returns the number and what follows.
 fn scan_int(text: &[u8]) -> Option<(i32, &[u8])> {
-    let start = text
-        .iter()
-        .position(|&c| c != b' ' && !(b'\t'..=b'\r').contains(&c))?;
-    let (negative, text) = match text.get(start..)? {
-        [b'-', rest @ ..] => (true, rest),
-        [b'+', rest @ ..] => (false, rest),
-        text => (false, text),
-    };
-    let digits = text.iter().take_while(|c| c.is_ascii_digit()).count();
-    let (digits, rest) = text
-        .split_at_checked(digits)
-        .filter(|(d, _)| !d.is_empty())?;
-    let magnitude = digits.iter().fold(0u64, |value, &c| {
-        value.saturating_mul(10).saturating_add((c - b'0') as u64)
-    });
-    let value = if negative {
-        0i64.saturating_sub_unsigned(magnitude)
-    } else {
-        magnitude.min(i64::MAX as u64) as i64
-    };
-    Some((value as i32, rest))
+    let mut rest = text;
+    while let [b' ' | b'\t'..=b'\r', after @ ..] = rest {
+        rest = after;
+    }
+    let negative = matches!(rest, [b'-', ..]);
+    if let [b'-' | b'+', after @ ..] = rest {
+        rest = after;
+    }
+    let (mut value, mut digits) = (0i64, 0);
+    while let [c @ b'0'..=b'9', after @ ..] = rest {
+        let digit = (c - b'0') as i64;
+        // Accumulated negative, as strtol's range reaches one further below zero.
+        value = value.saturating_mul(10).saturating_sub(digit);
+        digits += 1;
+        rest = after;
+    }
+    if !negative {
+        value = value.checked_neg().unwrap_or(i64::MAX);
+    }
+    (digits > 0).then_some((value as i32, rest))
 }
 
 /// Parses dumb-init's `-r s:r` as its `sscanf(arg, "%d:%d")` does (s in 1..=31, r in

@@ -9,6 +9,7 @@ use crate::log::Log;
 use crate::signals::{self, SigSet};
 use crate::sys::{self, Forked};
 use crate::texts;
+use rustix::fd::AsFd;
 use rustix::io::Errno;
 use rustix::process::{self, Pid};
 
@@ -69,7 +70,7 @@ fn run_child(
     parent: Pid,
     log: &Log,
 ) -> ! {
-    detach(config.session, log);
+    detach(config.session, config.personality, log);
     let mut listen_pid = *b"LISTEN_PID=\0\0\0\0\0\0\0\0\0\0\0";
     pass_socket_activation(envp, parent, &mut listen_pid);
     // A debug line written to a closed pipe left a SIGPIPE pending, which would kill the
@@ -85,17 +86,17 @@ fn run_child(
     let errno = execvp(argv, config.command, envp);
     log.emit_text(texts::EXEC_FAILED, command.as_ref(), errno);
     // dumb-init exits 2 whatever the reason; tini 127 for a missing program, 126 for a
-    // denied one, 1 otherwise.
+    // denied one, 1 otherwise; catatonit 1.
     sys::exit(match (config.personality, errno) {
         (Personality::Tini, Errno::NOENT) => 127,
         (Personality::Tini, Errno::ACCESS) => 126,
-        (Personality::Tini, _) => 1,
+        (Personality::Tini | Personality::Catatonit, _) => 1,
         _ => 2,
     })
 }
 
 /// Gives the child its own session or process group; a failure ends it (status 1).
-fn detach(session: Session, log: &Log) {
+fn detach(session: Session, personality: Personality, log: &Log) {
     let fail = |message, errno| -> ! {
         log.emit(message, errno, ());
         sys::exit(1)
@@ -116,10 +117,26 @@ fn detach(session: Session, log: &Log) {
             if let Err(errno) = process::setpgid(None, None) {
                 fail(texts::SETPGID_FAILED, errno);
             }
+            // catatonit takes the terminal through /dev/tty, which stdin may not be.
+            let catatonit = personality == Personality::Catatonit;
+            let tty = if catatonit {
+                sys::open(c"/dev/tty", true)
+            } else {
+                Err(Errno::NOTTY)
+            };
+            let terminal = match &tty {
+                Ok(tty) => tty.as_fd(),
+                Err(errno) => {
+                    log.emit(texts::TTY_FROM_STDIN, *errno, ());
+                    stdin
+                }
+            };
             // Signals are still blocked, so a background group may take the terminal.
-            match rustix::termios::tcsetpgrp(stdin, process::getpid()) {
+            match rustix::termios::tcsetpgrp(terminal, process::getpid()) {
                 Ok(()) => {}
-                Err(Errno::NOTTY | Errno::NXIO) => log.emit(texts::NO_TTY, (), ()),
+                Err(Errno::NXIO) => log.emit(texts::NO_TTY_DEVICE, (), ()),
+                Err(errno @ Errno::NOTTY) => log.emit(texts::NO_TTY, errno, ()),
+                Err(errno @ Errno::BADF) if catatonit => log.emit(texts::NO_TTY, errno, ()),
                 Err(errno) => fail(texts::TCSETPGRP_FAILED, errno),
             }
         }

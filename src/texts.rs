@@ -14,14 +14,26 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Text(pub u8);
 
-/// A message logged in the personality's style: texts `2 * n` (dumb-init's, also
-/// pause's) and `2 * n + 1` (tini's).
+/// A message logged in the personality's style: texts `3 * n` (dumb-init's, also
+/// pause's), `3 * n + 1` (tini's) and `3 * n + 2` (catatonit's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Message(pub u8);
 
+/// The styles of a message's texts.
+pub const DUMB_INIT: u8 = 0;
+pub const TINI: u8 = 1;
+pub const CATATONIT: u8 = 2;
+const STYLES: u8 = 3;
+
 impl Message {
-    pub fn text(self, tini: bool) -> Text {
-        Text(2 * self.0 + tini as u8)
+    pub fn text(self, style: u8) -> Text {
+        Text(STYLES * self.0 + style)
+    }
+
+    /// The level at which the message shows in `style` (15 if it never does).
+    pub fn level(self, style: u8) -> u8 {
+        let levels = LEVELS.get(self.0 as usize).copied().unwrap_or(!0);
+        (levels >> (4 * (STYLES - 1 - style) as u32)) as u8 & 15
     }
 }
 
@@ -32,7 +44,8 @@ macro_rules! catalogue {
         messages {
             $($(#[$doc:meta])* $vis:vis $name:ident =
                 $dumb_init_level:literal $dumb_init:literal,
-                $tini_level:literal $tini:literal;)*
+                $tini_level:literal $tini:literal,
+                $catatonit_level:literal $catatonit:literal;)*
         }
         texts { $($(#[$text_doc:meta])* $text_name:ident = $($text:expr),+;)* }
         errors { $($errno:literal $error:literal,)* }
@@ -45,20 +58,21 @@ macro_rules! catalogue {
         const TEXT_COUNT: u8 = [$(Texts::$text_name),*].len() as u8;
         $($(#[$doc])* $vis const $name: Message = Message(Messages::$name as u8);)*
         $($(#[$text_doc])* pub const $text_name: Text =
-            Text(2 * MESSAGE_COUNT + Texts::$text_name as u8);)*
+            Text(STYLES * MESSAGE_COUNT + Texts::$text_name as u8);)*
         /// The texts of [`error`], for these error numbers in this order.
         const ERRNOS: &[u8] = &[$($errno),*];
-        /// Each message's level in either style, dumb-init's in the high nibble and
-        /// tini's in the low one (15 for an empty text): a message that is not shown
-        /// costs no unpacking. A level is ERROR 0 .. TRACE 4, see cli.rs.
-        pub const LEVELS: &[u8] = &[$(
-            (if $dumb_init.is_empty() { 15 } else { $dumb_init_level }) << 4
-                | (if $tini.is_empty() { 15 } else { $tini_level }),
+        /// Each message's level in each style, a nibble each (dumb-init's highest, 15
+        /// for an empty text): a message that is not shown costs no unpacking. A level
+        /// is ERROR 0 .. TRACE 4, see cli.rs.
+        const LEVELS: &[u16] = &[$(
+            (if $dumb_init.is_empty() { 15 } else { $dumb_init_level }) << 8
+                | (if $tini.is_empty() { 15 } else { $tini_level }) << 4
+                | (if $catatonit.is_empty() { 15 } else { $catatonit_level }),
         )*];
-        /// Every text, NUL-terminated: the messages' two styles, the other texts, then
+        /// Every text, NUL-terminated: the messages' three styles, the other texts, then
         /// the error texts.
         const RAW: &[u8] = concat!(
-            $($dumb_init, "\0", $tini, "\0",)*
+            $($dumb_init, "\0", $tini, "\0", $catatonit, "\0",)*
             $($($text,)+ "\0",)*
             $($error, "\0",)*
         )
@@ -68,60 +82,94 @@ macro_rules! catalogue {
 
 catalogue! {
     messages {
-        pub DEBUG_FROM_ENV = 3 "Running in debug mode.", 4 "";
-        pub SETSID_OFF_FROM_ENV = 3 "Not running in setsid mode.", 4 "";
-        pub TTY_DETACH_FAILED = 3 "Unable to detach from controlling tty (errno=%d1 %E1).", 4 "";
+        pub DEBUG_FROM_ENV = 3 "Running in debug mode.", 4 "", 4 "";
+        pub SETSID_OFF_FROM_ENV = 3 "Not running in setsid mode.", 4 "", 4 "";
+        pub TTY_DETACH_FAILED =
+            3 "Unable to detach from controlling tty (errno=%d1 %E1).", 4 "", 4 "";
         pub TTY_DETACHED =
             3 "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.",
-            4 "";
+            4 "", 4 "";
         pub TTY_DETACHED_NOT_LEADER =
-            3 "Detached from controlling tty, but was not session leader.",
-            4 "";
+            3 "Detached from controlling tty, but was not session leader.", 4 "", 4 "";
         pub CHILD_SPAWNED =
             3 "Child spawned with PID %d1.",
-            2 "Spawned child process '%t1' with pid '%d1'";
-        pub TTY_ATTACH_FAILED = 3 "Unable to attach to controlling tty (errno=%d1 %E1).", 4 "";
-        pub SETSID_DONE = 3 "setsid complete.", 4 "";
-        pub SETSID_FAILED = 0 "Unable to setsid (errno=%d1 %E1). Exiting.", 0 "setsid failed: %E1";
-        pub SETPGID_FAILED = 4 "", 0 "setpgid failed: %E1";
-        pub TCSETPGRP_FAILED = 4 "", 0 "tcsetpgrp failed: %E1";
-        pub NO_TTY = 4 "", 3 "tcsetpgrp failed: no tty (ok to proceed)";
-        pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1";
-        pub FORK_FAILED = 0 "Unable to fork. Exiting.", 0 "fork failed: %E1";
+            2 "Spawned child process '%t1' with pid '%d1'",
+            3 "pid1 (%d1) spawned: %t1";
+        pub TTY_ATTACH_FAILED =
+            3 "Unable to attach to controlling tty (errno=%d1 %E1).", 4 "", 4 "";
+        pub SETSID_DONE = 3 "setsid complete.", 4 "", 4 "";
+        pub SETSID_FAILED =
+            0 "Unable to setsid (errno=%d1 %E1). Exiting.", 0 "setsid failed: %E1", 4 "";
+        pub SETPGID_FAILED = 4 "", 0 "setpgid failed: %E1", 0 "failed to create process group";
+        pub TTY_FROM_STDIN =
+            4 "", 4 "", 2 "using stdin as tty fd: could not open /dev/tty: %E1";
+        pub TCSETPGRP_FAILED =
+            4 "", 0 "tcsetpgrp failed: %E1", 0 "setting foreground process failed: %E1";
+        pub NO_TTY =
+            4 "",
+            3 "tcsetpgrp failed: no tty (ok to proceed)",
+            3 "setting foreground process failed: no tty present: %E1";
+        pub NO_TTY_DEVICE =
+            4 "",
+            3 "tcsetpgrp failed: no such device (ok to proceed)",
+            3 "setting foreground process failed: no such device";
+        pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1", 0 "failed to exec pid1: %E1";
+        pub FORK_FAILED =
+            0 "Unable to fork. Exiting.", 0 "fork failed: %E1", 0 "failed to fork child: %E1";
         /// A setup system call failed: %t1 says what it was for.
-        pub SETUP_FAILED = 0 "Unable to %t1 (errno=%d1 %E1). Exiting.", 0 "Unable to %t1: %E1";
+        pub SETUP_FAILED =
+            0 "Unable to %t1 (errno=%d1 %E1). Exiting.",
+            0 "Unable to %t1: %E1",
+            0 "failed to %t1: %E1";
         pub NO_SUBREAPER =
             3 "Unable to become a subreaper (errno=%d1 %E1); orphans go to the parent's reaper.",
-            1 "Not a child subreaper (%E1): orphans go to the parent's reaper";
-        pub RECEIVED = 3 "Received signal %d1.", 3 "Received SIG%s1";
-        pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "";
+            1 "Not a child subreaper (%E1): orphans go to the parent's reaper",
+            0 "failed to set child-reaper as non-pid1: %E1";
+        pub RECEIVED = 3 "Received signal %d1.", 3 "Received SIG%s1", 4 "";
+        pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "", 4 "";
+        /// Any child; catatonit does not say it of its main child.
         pub CHILD_EXITED =
             3 "A child with PID %d1 exited with exit status %d2.",
-            3 "Reaped child with pid: '%d1'";
+            3 "Reaped child with pid: '%d1'",
+            3 "child process %d1 exited with code %d2";
         pub CHILD_KILLED =
             3 "A child with PID %d1 was terminated by signal %d2.",
-            3 "Reaped child with pid: '%d1'";
-        pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')";
-        pub MAIN_KILLED = 4 "", 2 "Main child exited with signal (with signal 'SIG%s2')";
-        pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1";
-        pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "";
-        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: 'SIG%s1'";
-        pub NOT_FORWARDED = 3 "Not forwarding signal %d1 to children (ignored).", 4 "";
-        pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "";
-        pub GOODBYE = 3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited";
-        pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%d1 %E1)", 4 "";
+            3 "Reaped child with pid: '%d1'",
+            3 "child process %d1 exited due to signal %d2";
+        pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')", 4 "";
+        pub MAIN_KILLED =
+            4 "", 2 "Main child exited with signal (with signal 'SIG%s2')", 4 "";
+        pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1", 4 "";
+        pub NO_CHILDREN =
+            4 "", 4 "No child to wait", 3 "got ECHILD: no children left to monitor";
+        pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "", 4 "";
+        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: 'SIG%s1'", 4 "";
+        pub NOT_FORWARDED =
+            3 "Not forwarding signal %d1 to children (ignored).",
+            4 "",
+            3 "ignoring kernel attempting to stop us: tty has TOSTOP set";
+        pub SUSPENDING = 3 "Suspending self due to TTY signal.", 4 "", 4 "";
+        pub GOODBYE =
+            3 "Child exited with status %d1. Goodbye.", 4 "Exiting: child has exited", 4 "";
+        pub CHDIR_FAILED = 3 "Unable to chdir(\"/\") (errno=%d1 %E1)", 4 "", 4 "";
         pub DELAYING =
             3 "Delaying signal %d1 by %d2 seconds.",
-            3 "Delaying signal 'SIG%s1' by %d2s";
+            3 "Delaying signal 'SIG%s1' by %d2s",
+            3 "delaying signal %d1 by %d2s";
         pub GRACE_STARTED =
             3 "Giving the remaining processes %d1 seconds to exit.",
-            2 "Waiting up to %d1s for the remaining processes";
+            2 "Waiting up to %d1s for the remaining processes",
+            2 "waiting up to %d1s for the remaining processes";
         pub GRACE_OVER =
             3 "Grace period over, killing the remaining processes.",
-            2 "Grace period over, killing the remaining processes";
+            2 "Grace period over, killing the remaining processes",
+            2 "grace period over, killing the remaining processes";
         /// Pause runs at INFO, so it prints this; dumb-init style only with -v.
-        pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: SIG%s1", 4 "";
-        pub BAD_VALUE = 4 "", 0 "Not a valid option for %t1: %t2";
+        pub PAUSE_SHUTDOWN = 2 "Shutting down, got signal: SIG%s1", 4 "", 4 "";
+        pub BAD_VALUE =
+            4 "", 0 "Not a valid option for %t1: %t2", 0 "invalid value for %t1: %t2";
+        pub MISSING_PROGRAM = 4 "", 4 "", 0 "missing program name";
+        pub LOG_RESERVED = 4 "", 4 "", 0 "CATATONIT_LOG is reserved for future use";
     }
     texts {
         /// The start of a line: %t1 is the name crumb-init was called by.
@@ -133,6 +181,11 @@ catalogue! {
         TINI_INFO_PREFIX = "[INFO  tini (%d1)] ";
         TINI_DEBUG_PREFIX = "[DEBUG tini (%d1)] ";
         TINI_TRACE_PREFIX = "[TRACE tini (%d1)] ";
+        /// For a catatonit line, by level (ERROR to DEBUG).
+        CATATONIT_PREFIX = "ERROR (catatonit:%d1): ";
+        CATATONIT_WARN_PREFIX = "WARN (catatonit:%d1): ";
+        CATATONIT_INFO_PREFIX = "INFO (catatonit:%d1): ";
+        CATATONIT_DEBUG_PREFIX = "DEBUG (catatonit:%d1): ";
         /// Pause's prefix, and what dumb-init prints after a getopt error.
         NOTHING = "";
         // glibc getopt's wording: %t1 is argv[0], %t2 what was given.
@@ -201,6 +254,20 @@ Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
 DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
 Full help: man crumb-init
 ";
+        CATATONIT_VERSION = "tini version 0.1.7_catatonit\n";
+        /// catatonit's usage line, which also ends its usage errors.
+        CATATONIT_USAGE = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]\n";
+        CATATONIT_HELP = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]
+
+options:
+  -g              Forward signals to pid1's process group.
+  -h              Print this help page.
+  -L              Print license information.
+  -P              Run in pause mode (no program is run and quit on SIGINT).
+  -V, --version   Print version information.
+
+This is crumb-init, answering as catatonit 0.1.7; see man crumb-init.
+";
         /// An error number without a text of its own, followed by the number.
         UNKNOWN_ERROR = "Unknown error ";
     }
@@ -239,7 +306,7 @@ Full help: man crumb-init
 /// glibc's text for error `code`, if it has one.
 pub fn error(code: i64) -> Option<Text> {
     let at = ERRNOS.iter().position(|&errno| errno as i64 == code)?;
-    Some(Text(2 * MESSAGE_COUNT + TEXT_COUNT + at as u8))
+    Some(Text(STYLES * MESSAGE_COUNT + TEXT_COUNT + at as u8))
 }
 
 /// The placeholders `%d1 %d2 %s1 %s2 %E1 %E2 %t1 %t2 %v1 %v2` are stored as these bytes,
@@ -275,15 +342,17 @@ pub fn unpack(text: Text, out: &mut impl FnMut(u8)) {
     }
 }
 
-fn expand(byte: u8, out: &mut impl FnMut(u8)) {
-    match PAIRS.get(byte.wrapping_sub(FIRST_CODE) as usize) {
-        Some(&[first, second]) => {
-            expand(first, out);
-            expand(second, out);
-        }
-        None if byte >= TAB => out(byte - (TAB - b'\t')),
-        None => out(byte),
+fn expand(mut byte: u8, out: &mut impl FnMut(u8)) {
+    // The second half of a pair is expanded in the loop, the first by recursion.
+    while let Some(&[first, second]) = PAIRS.get(byte.wrapping_sub(FIRST_CODE) as usize) {
+        expand(first, out);
+        byte = second;
     }
+    out(if byte >= TAB {
+        byte - (TAB - b'\t')
+    } else {
+        byte
+    })
 }
 
 /// The byte stored for `raw[at..]` (a placeholder, or one byte), and how many raw bytes
@@ -443,7 +512,7 @@ mod tests {
     #[test]
     fn every_text_unpacks_to_its_original() {
         let originals: Vec<&[u8]> = RAW.split(|&c| c == 0).collect();
-        let count = 2 * MESSAGE_COUNT as usize + TEXT_COUNT as usize + ERRNOS.len();
+        let count = (STYLES * MESSAGE_COUNT + TEXT_COUNT) as usize + ERRNOS.len();
         // NUL-terminated: the split leaves an empty rest after the last one.
         assert_eq!(originals.len(), count + 1);
         for (i, original) in originals[..count].iter().enumerate() {
@@ -474,10 +543,14 @@ mod tests {
     #[test]
     fn texts_are_found_by_name() {
         assert_eq!(
-            unpacked(CHILD_SPAWNED.text(false)),
+            unpacked(CHILD_SPAWNED.text(DUMB_INIT)),
             b"Child spawned with PID %d1."
         );
-        assert_eq!(unpacked(GOODBYE.text(true)), b"Exiting: child has exited");
+        assert_eq!(unpacked(GOODBYE.text(TINI)), b"Exiting: child has exited");
+        assert_eq!(
+            unpacked(EXEC_FAILED.text(CATATONIT)),
+            b"failed to exec pid1: %E1"
+        );
         assert_eq!(unpacked(UNKNOWN_ERROR), b"Unknown error ");
         assert_eq!(unpacked(error(2).unwrap()), b"No such file or directory");
         assert_eq!(unpacked(error(13).unwrap()), b"Permission denied");
@@ -490,11 +563,14 @@ mod tests {
     fn levels_follow_the_texts() {
         assert_eq!(LEVELS.len(), MESSAGE_COUNT as usize);
         // An empty text has level 15: never shown.
-        assert_eq!(LEVELS[SETPGID_FAILED.0 as usize], 0xf0);
-        assert_eq!(LEVELS[CHILD_SPAWNED.0 as usize], 0x32);
-        for (m, levels) in LEVELS.iter().enumerate() {
-            for (tini, level) in [(false, levels >> 4), (true, levels & 15)] {
-                let empty = unpacked(Message(m as u8).text(tini)).is_empty();
+        assert_eq!(LEVELS[SETPGID_FAILED.0 as usize], 0xf00);
+        assert_eq!(LEVELS[CHILD_SPAWNED.0 as usize], 0x323);
+        assert_eq!(CHILD_SPAWNED.level(TINI), 2);
+        assert_eq!(SETPGID_FAILED.level(DUMB_INIT), 15);
+        for m in 0..MESSAGE_COUNT {
+            for style in [DUMB_INIT, TINI, CATATONIT] {
+                let level = Message(m).level(style);
+                let empty = unpacked(Message(m).text(style)).is_empty();
                 assert_eq!(empty, level == 15, "message {m}");
                 assert!(level <= 4 || level == 15);
             }

@@ -69,6 +69,12 @@ const ARGV0: &[&[u8]] = &[
     b"docker-init.exe",
     b"\xff\xfe/tini",
     b"/opt/\xc3\x28/pause",
+    b"catatonit",
+    b"/usr/bin/catatonit",
+    b"podman-init",
+    b"/run/podman-init",
+    b"catatonit/",
+    b"podman-init-x",
     b"-",
     b"--",
     b"-v",
@@ -294,6 +300,9 @@ const ENV: &[&[u8]] = &[
     b"TINI_KILL_PROCESS_GROUP=0",
     b"TINI_SUBREAPER=1",
     b"POSIXLY_CORRECT=1",
+    b"CATATONIT_DEBUG=",
+    b"CATATONIT_DEBUG=1",
+    b"CATATONIT_LOG=json",
     b"POSIXLY_CORRECT=",
     b"HOME=/nowhere",
     b"X=\xff",
@@ -322,6 +331,24 @@ fn long_word(random: &mut SplitMix) -> Vec<u8> {
 
 /// Words that are good options for the personality, so that more vectors get past the
 /// first word and into the deeper parts of the parser.
+const CATATONIT_OPTIONS: &[&[u8]] = &[
+    b"-g",
+    b"-h",
+    b"-L",
+    b"-P",
+    b"-V",
+    b"-gP",
+    b"-Pg",
+    b"-gx",
+    b"--version",
+    b"--vers",
+    b"--v",
+    b"--version=1",
+    b"--help",
+    b"--",
+    b"-l",
+];
+
 const TINI_OPTIONS: &[&[u8]] = &[
     b"-v",
     b"-vv",
@@ -377,6 +404,7 @@ fn word(random: &mut SplitMix, personality: Personality) -> Vec<u8> {
     if random.below(3) == 0 {
         match personality {
             Personality::Tini => return random.pick(TINI_OPTIONS).to_vec(),
+            Personality::Catatonit => return random.pick(CATATONIT_OPTIONS).to_vec(),
             Personality::DumbInit => return random.pick(DUMB_INIT_OPTIONS).to_vec(),
             Personality::Pause => {}
         }
@@ -513,6 +541,7 @@ fn category(stop: &Stop) -> String {
         Stop::NoCommand => "no command".into(),
         Stop::PauseWithCommand => "pause with a command".into(),
         Stop::DelayNotShorter(_) => "delay not shorter than the grace period".into(),
+        Stop::LogReserved => "CATATONIT_LOG is reserved".into(),
         Stop::BadRewrite => "bad value -r".into(),
         Stop::BadValue(option, _) => format!("bad value {}", String::from_utf8_lossy(option)),
         Stop::Getopt(GetoptError::Invalid(c)) => format!("invalid option {}", *c as char),
@@ -546,6 +575,17 @@ fn check_invariants(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
             let allowed = match personality {
                 Personality::Pause => what == "version" || what == "bad value CRUMB_GRACE_PERIOD",
                 Personality::Tini => what != "pause with a command" && what != "bad value -r",
+                Personality::Catatonit => [
+                    "help",
+                    "version",
+                    "license",
+                    "no command",
+                    "bad long option",
+                    "bad value CRUMB_GRACE_PERIOD",
+                    "CATATONIT_LOG is reserved",
+                ]
+                .contains(&what.as_str())
+                    || what.starts_with("invalid option"),
                 Personality::DumbInit => what != "license",
             };
             if !allowed {
@@ -566,7 +606,7 @@ fn check_invariants(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
                     config.pause
                 ));
             }
-            if personality == Personality::Tini {
+            if matches!(personality, Personality::Tini | Personality::Catatonit) {
                 let (mut a, mut b) = (argv.clone(), work.clone());
                 a.sort();
                 b.sort();
@@ -935,6 +975,54 @@ fn model_tini(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
     Ok(e)
 }
 
+fn model_catatonit(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
+    // Read before the options, as catatonit reads it.
+    if getenv(env, b"CATATONIT_LOG").is_some() {
+        return stop("CATATONIT_LOG is reserved");
+    }
+    let optstring = match getenv(env, b"POSIXLY_CORRECT") {
+        Some(_) => "+:ghLPV",
+        None => ":ghLPV",
+    };
+    let long: [(&[u8], bool, i32); 1] = [(b"version", false, b'V' as i32)];
+    let (events, permuted, end) = glibc_getopt(argv, optstring, &long);
+    let mut e = Expected {
+        session: Some(Session::NewGroup),
+        verbosity: cli::ERROR,
+        // tini's, and TSTP.
+        rewrite: [8, 4, 11, 7, 6, 5, 31, 21, 22, 20].map(|s| (s, 0)).to_vec(),
+        ..Expected::default()
+    };
+    if getenv(env, b"CATATONIT_DEBUG").is_some() {
+        e.verbosity = cli::DEBUG;
+    }
+    for event in &events {
+        if let Some(what) = event_stop(event) {
+            return Err(what);
+        }
+        let Event::Option(c, _) = event else {
+            unreachable!()
+        };
+        match *c as u8 {
+            b'g' => e.signal_group = true,
+            b'h' => return stop("help"),
+            b'L' => return stop("license"),
+            b'P' => e.pause = true,
+            b'V' => return stop("version"),
+            c => return Err(format!("model: unexpected option {c}")),
+        }
+    }
+    // In pause mode the program, if any, is not run.
+    if !e.pause {
+        if end >= argv.len() {
+            return stop("no command");
+        }
+        e.command = permuted[end..].to_vec();
+    }
+    grace_from_env(&mut e, env)?;
+    Ok(e)
+}
+
 fn model_pause(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
     if argv.iter().skip(1).any(|a| a.eq_ignore_ascii_case(b"-v")) {
         return stop("version");
@@ -958,6 +1046,7 @@ fn check_reference(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
     let expected = match Personality::from_name(cli::basename(&argv[0])) {
         Personality::DumbInit => model_dumb_init(argv, env),
         Personality::Tini => model_tini(argv, env),
+        Personality::Catatonit => model_catatonit(argv, env),
         Personality::Pause => model_pause(argv, env),
     };
     let (e, config, work) = match (expected, outcome) {
@@ -1289,6 +1378,7 @@ fn run_binary(
                 (b"false", _) => vec![remap(1)],
                 // Not found (or not runnable): the personality's exec failure codes.
                 (_, Personality::Tini) => vec![remap(127), remap(126), remap(1)],
+                (_, Personality::Catatonit) => vec![remap(1)],
                 _ => vec![remap(2)],
             };
             if !allowed.contains(&code) {

@@ -32,6 +32,7 @@ const SIG_SETMASK: usize = 2;
 /// O_NONBLOCK and O_CLOEXEC, which SFD_*, TFD_* and EPOLL_CLOEXEC equal.
 const NONBLOCK: usize = 0o4000;
 const CLOEXEC: usize = 0o2000000;
+const O_RDWR: usize = 2;
 const CLOCK_MONOTONIC: usize = 1;
 const AT_FDCWD: isize = -100;
 /// The exit signal of a clone() that behaves as fork().
@@ -154,16 +155,16 @@ pub fn timerfd_create() -> Result<BorrowedFd<'static>, Errno> {
     kept_fd(ret)
 }
 
-/// Opens `path` read-only and close-on-exec.
+/// Opens `path` close-on-exec, read-only or (`write`) read-write.
 #[inline(always)] // smaller binary: no Result packed for the caller to unpack
-pub fn open(path: &CStr) -> Result<OwnedFd, Errno> {
-    // SAFETY: openat reads a NUL-terminated path; O_RDONLY is 0 and takes no mode.
+pub fn open(path: &CStr, write: bool) -> Result<OwnedFd, Errno> {
+    // SAFETY: openat reads a NUL-terminated path; O_RDONLY (0) and O_RDWR (2) take no mode.
     let ret = unsafe {
         arch::syscall4(
             arch::SYS_OPENAT,
             AT_FDCWD as usize,
             path.as_ptr() as usize,
-            CLOEXEC,
+            CLOEXEC | if write { O_RDWR } else { 0 },
             0,
         )
     };
@@ -202,6 +203,12 @@ pub fn read<'b>(fd: BorrowedFd<'_>, buffer: &'b mut [MaybeUninit<u8>]) -> Result
     let read = check(ret)?.min(buffer.len());
     // SAFETY: the first `read` bytes were written by the kernel.
     Ok(unsafe { core::slice::from_raw_parts(buffer.as_ptr().cast(), read) })
+}
+
+/// Closes every descriptor from `first` to `last`.
+pub fn close_range(first: u32, last: u32) {
+    // SAFETY: close_range takes plain integers; the caller owns the descriptors.
+    unsafe { arch::syscall4(arch::SYS_CLOSE_RANGE, first as usize, last as usize, 0, 0) };
 }
 
 /// Which side of a fork this is.
