@@ -14,6 +14,42 @@ pub fn parse_decimal(text: &[u8]) -> Option<u32> {
     (!text.is_empty()).then_some(value)
 }
 
+/// A number as glibc's strtol reads it in base 10: blanks, an optional sign, decimal
+/// digits, and then anything; saturated at the limits of a 64-bit long. Returns the
+/// number and what follows, or None without a digit. (sscanf's %d and atoi keep the
+/// low 32 bits of it: `4294967311` is 15.)
+pub fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
+    let mut rest = text;
+    while let [b' ' | b'\t'..=b'\r', after @ ..] = rest {
+        rest = after;
+    }
+    let negative = matches!(rest, [b'-', ..]);
+    if let [b'-' | b'+', after @ ..] = rest {
+        rest = after;
+    }
+    let (mut value, mut digits) = (0i64, 0);
+    while let [c @ b'0'..=b'9', after @ ..] = rest {
+        let digit = (c - b'0') as i64;
+        // Accumulated negative, as strtol's range reaches one further below zero.
+        value = value.saturating_mul(10).saturating_sub(digit);
+        digits += 1;
+        rest = after;
+    }
+    if !negative {
+        value = value.checked_neg().unwrap_or(i64::MAX);
+    }
+    (digits > 0).then_some((value, rest))
+}
+
+/// A number as tini reads it: strtol that must take the whole text (an empty one is 0).
+pub fn parse_long(text: &[u8]) -> Option<i64> {
+    match scan_int(text) {
+        Some((value, [])) => Some(value),
+        None if text.is_empty() => Some(0),
+        _ => None,
+    }
+}
+
 /// Writes `value` in decimal at the end of `buffer`; returns the digits written (as
 /// many as fit: 20 hold any u64).
 pub fn decimal(mut value: u64, buffer: &mut [u8]) -> &[u8] {
@@ -42,6 +78,13 @@ pub fn words(text: &[u8], separator: u8) -> Words<'_> {
     Words {
         rest: Some(text),
         separator,
+    }
+}
+
+impl Words<'_> {
+    /// Whether the last part has been taken.
+    pub fn is_done(&self) -> bool {
+        self.rest.is_none()
     }
 }
 
@@ -97,6 +140,25 @@ mod tests {
         assert_eq!(decimal(0, &mut buffer), b"0");
         assert_eq!(decimal(u64::MAX, &mut buffer), b"18446744073709551615");
         assert_eq!(decimal(1234, &mut buffer[..2]), b"34");
+    }
+
+    #[test]
+    fn strtol() {
+        assert_eq!(scan_int(b" \t+15x"), Some((15, &b"x"[..])));
+        assert_eq!(
+            scan_int(b"-9223372036854775809"),
+            Some((i64::MIN, &b""[..]))
+        );
+        assert_eq!(
+            scan_int(b"99999999999999999999"),
+            Some((i64::MAX, &b""[..]))
+        );
+        assert_eq!(scan_int(b"- 1"), None);
+        assert_eq!(parse_long(b""), Some(0));
+        assert_eq!(parse_long(b"\n3"), Some(3));
+        assert_eq!(parse_long(b"-0"), Some(0));
+        assert_eq!(parse_long(b"3 "), None);
+        assert_eq!(parse_long(b" "), None);
     }
 
     #[test]

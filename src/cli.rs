@@ -30,6 +30,7 @@ pub fn basename(path: &[u8]) -> &[u8] {
 
 impl Personality {
     /// `name`: the basename of argv[0].
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn from_name(name: &[u8]) -> Self {
         if name == b"pause" {
             Self::Pause
@@ -347,9 +348,15 @@ pub fn parse<'a, A: AsRef<[u8]>>(
                         grace_given = true;
                     }),
                     DELAY => add_delay(config, value),
-                    PDEATHSIG => signals::parse(value).map(|s| config.pdeathsig = s),
-                    REMAP_EXIT => number
-                        .filter(|&n| n <= 255)
+                    // tini takes its own names only: SIGKILL, not KILL or 9.
+                    PDEATHSIG => match tini {
+                        true => signals::parse_tini(value),
+                        false => signals::parse(value),
+                    }
+                    .map(|s| config.pdeathsig = s),
+                    // tini's strtol: " 3", "+3", "" (0) too.
+                    REMAP_EXIT => bytes::parse_long(value)
+                        .filter(|n| (0..=255).contains(n))
                         .map(|n| config.remap_exit.insert(n as u8)),
                     _ => Some(()),
                 };
@@ -420,9 +427,8 @@ fn apply_environment<'a, A: AsRef<[u8]>>(
                 config.signal_group = true;
             }
             if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
-                let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-                let digits = value.get(..digits).unwrap_or_default();
-                let level = bytes::parse_decimal(digits).unwrap_or(0);
+                // atoi's int, in tini's unsigned verbosity: -1 is the highest.
+                let level = bytes::scan_int(value).map_or(0, |(n, _)| n as i32 as u32);
                 config.verbosity = level.min(u8::MAX as u32) as u8;
             }
         }

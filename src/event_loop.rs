@@ -88,8 +88,9 @@ impl<'a> EventLoop<'a> {
         if !pid1 {
             // Orphans of the child come to the init, not to whoever is above it. Not
             // fatal: some emulators (qemu-user) refuse it, and dumb-init never asks.
-            if let Err(errno) = process::set_child_subreaper(Some(pid)) {
-                log.emit(texts::NO_SUBREAPER, errno, ());
+            match process::set_child_subreaper(Some(pid)) {
+                Ok(()) => log.emit(texts::SUBREAPER, (), ()),
+                Err(errno) => log.emit(texts::NO_SUBREAPER, errno, ()),
             }
         }
         if config.pdeathsig != 0 {
@@ -206,8 +207,10 @@ impl<'a> EventLoop<'a> {
                 };
                 let signal = field(0) as u8;
                 // The terminal hand-off's SIGHUP and SIGCONT come from the init's own
-                // ioctl: they are expected, and logged as dumb-init logs them.
-                if field(SENDER_OFFSET) != self.pid || self.ignore_once & bit(signal) != 0 {
+                // ioctl: they are expected, and logged as dumb-init logs them. glibc keeps
+                // 32 and 33 for itself: no peer forwards them.
+                let own = field(SENDER_OFFSET) == self.pid && self.ignore_once & bit(signal) == 0;
+                if !own && !matches!(signal, 32 | 33) {
                     self.on_signal(signal);
                 }
             }
@@ -226,6 +229,7 @@ impl<'a> EventLoop<'a> {
             return;
         }
         if signal == SIGCHLD {
+            self.log.emit(texts::CHLD_RECEIVED, (), ());
             return self.reap();
         }
         if self.config.pause {
@@ -306,7 +310,10 @@ impl<'a> EventLoop<'a> {
                     let end = ChildEnd::from_wait_status(status.as_raw() as u32);
                     self.reaped(pid.as_raw_nonzero().get(), end);
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    self.log.emit(texts::NONE_TO_REAP, (), ());
+                    break;
+                }
                 Err(Errno::INTR) => {}
                 Err(_) => {
                     // ECHILD: every descendant is gone (orphans come to the init before

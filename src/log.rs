@@ -241,6 +241,7 @@ impl Log<'_> {
     }
 
     /// Prints why parsing stopped, where and how the personality prints it.
+    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
         let personality = self.personality;
         let mut out = Line::new(stderr());

@@ -1,6 +1,6 @@
 //! Signal numbers and names, and the rewrite table applied before forwarding.
 
-use crate::bytes::{parse_decimal, same_ignoring_case, split_once, words};
+use crate::bytes::{parse_decimal, same_ignoring_case, scan_int, split_once, words};
 
 /// A set of signals: bit `n - 1` stands for signal `n` (1..=64), as the kernel's sigset.
 pub type SigSet = u64;
@@ -92,37 +92,20 @@ pub fn parse(text: &[u8]) -> Option<u8> {
     (RTMIN..=MAX_SIGNAL).contains(&signal).then_some(signal)
 }
 
-/// A number as glibc's `sscanf("%d")` reads it: blanks, an optional sign, decimal
-/// digits, and then anything. strtol saturates at the limits of a 64-bit long and the int
-/// keeps its low 32 bits, so `4294967311` is 15. Returns the number and what follows.
-fn scan_int(text: &[u8]) -> Option<(i32, &[u8])> {
-    let mut rest = text;
-    while let [b' ' | b'\t'..=b'\r', after @ ..] = rest {
-        rest = after;
-    }
-    let negative = matches!(rest, [b'-', ..]);
-    if let [b'-' | b'+', after @ ..] = rest {
-        rest = after;
-    }
-    let (mut value, mut digits) = (0i64, 0);
-    while let [c @ b'0'..=b'9', after @ ..] = rest {
-        let digit = (c - b'0') as i64;
-        // Accumulated negative, as strtol's range reaches one further below zero.
-        value = value.saturating_mul(10).saturating_sub(digit);
-        digits += 1;
-        rest = after;
-    }
-    if !negative {
-        value = value.checked_neg().unwrap_or(i64::MAX);
-    }
-    (digits > 0).then_some((value as i32, rest))
+/// A signal as tini's `-p` takes it: `SIG` and a name from its table, in capitals (every
+/// classic signal but STKFLT, IO and PWR).
+pub fn parse_tini(text: &[u8]) -> Option<u8> {
+    let name = text.strip_prefix(b"SIG")?;
+    let index = words(NAMES, b' ').position(|n| n == name && !n.is_empty())? as u8 + 1;
+    (!matches!(index, 16 | 29 | 30)).then_some(index)
 }
 
 /// Parses dumb-init's `-r s:r` as its `sscanf(arg, "%d:%d")` does (s in 1..=31, r in
 /// 0..=31; text after r is ignored), and signal names on either side.
 pub fn parse_rewrite(text: &[u8]) -> Option<(u8, u8)> {
+    // sscanf's %d stores strtol's long in an int.
     let (from, to) = match scan_int(text) {
-        Some((from, [b':', to @ ..])) => (from, to),
+        Some((from, [b':', to @ ..])) => (from as i32, to),
         Some(_) => return None,
         None => match split_once(text, b':') {
             (name, Some(to)) => (parse(name)? as i32, to),
@@ -130,7 +113,7 @@ pub fn parse_rewrite(text: &[u8]) -> Option<(u8, u8)> {
         },
     };
     let to = match scan_int(to) {
-        Some((to, _)) => to,
+        Some((to, _)) => to as i32,
         None => parse(to)? as i32,
     };
     let classic = 0..=MAX_CLASSIC as i32;
@@ -202,6 +185,23 @@ mod tests {
         assert_eq!(parse(b"99999999999999"), None);
         for signal in 1..=31 {
             assert_eq!(parse(name(signal).unwrap()), Some(signal));
+        }
+    }
+
+    #[test]
+    fn tini_names() {
+        assert_eq!(parse_tini(b"SIGKILL"), Some(9));
+        assert_eq!(parse_tini(b"SIGSYS"), Some(31));
+        for bad in [
+            &b"KILL"[..],
+            b"9",
+            b"sigkill",
+            b"SIGkill",
+            b"SIGPWR",
+            b"SIGIO",
+            b"SIG",
+        ] {
+            assert_eq!(parse_tini(bad), None, "{}", bad.escape_ascii());
         }
     }
 

@@ -191,10 +191,15 @@ fn execvp(argv: &mut [CArg], command: usize, envp: &[CArg]) -> Errno {
     let mut denied = false;
     let mut last = Errno::NOENT;
     let mut path = [0u8; PATH_MAX + NAME_MAX + 2];
-    for dir in bytes::words(search, b':') {
-        // glibc passes over an entry too long to be a directory's path.
+    let mut dirs = bytes::words(search, b':');
+    while let Some(mut dir) = dirs.next() {
+        // glibc passes over an entry too long to be a directory's path, and then (it
+        // resumes at the `:` after it) tries an empty one: the working directory.
         if dir.len() >= PATH_MAX {
-            continue;
+            if dirs.is_done() {
+                break;
+            }
+            dir = b"";
         }
         // `dir/name` or, for an empty entry (the working directory), `name`; then a NUL.
         let mut len = 0;

@@ -105,14 +105,10 @@ catalogue! {
             4 "", 4 "", 2 "using stdin as tty fd: could not open /dev/tty: %E1";
         pub TCSETPGRP_FAILED =
             4 "", 0 "tcsetpgrp failed: %E1", 0 "setting foreground process failed: %E1";
-        pub NO_TTY =
-            4 "",
-            3 "tcsetpgrp failed: no tty (ok to proceed)",
-            3 "setting foreground process failed: no tty present: %E1";
-        pub NO_TTY_DEVICE =
-            4 "",
-            3 "tcsetpgrp failed: no such device (ok to proceed)",
-            3 "setting foreground process failed: no such device";
+        /// tini's child says these on stdout through stdio, and loses them at exec
+        /// unless stdout is a terminal: crumb-init's tini child does not say them.
+        pub NO_TTY = 4 "", 4 "", 3 "setting foreground process failed: no tty present: %E1";
+        pub NO_TTY_DEVICE = 4 "", 4 "", 3 "setting foreground process failed: no such device";
         pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1", 0 "failed to exec pid1: %E1";
         pub FORK_FAILED =
             0 "Unable to fork. Exiting.", 0 "fork failed: %E1", 0 "failed to fork child: %E1";
@@ -121,11 +117,13 @@ catalogue! {
             0 "Unable to %t1 (errno=%d1 %E1). Exiting.",
             0 "Unable to %t1: %E1",
             0 "failed to %t1: %E1";
+        pub SUBREAPER = 4 "", 4 "Registered as child subreaper", 4 "";
         pub NO_SUBREAPER =
             3 "Unable to become a subreaper (errno=%d1 %E1); orphans go to the parent's reaper.",
             1 "Not a child subreaper (%E1): orphans go to the parent's reaper",
             0 "failed to set child-reaper as non-pid1: %E1";
-        pub RECEIVED = 3 "Received signal %d1.", 3 "Received SIG%s1", 4 "";
+        pub RECEIVED = 3 "Received signal %d1.", 4 "", 4 "";
+        pub CHLD_RECEIVED = 4 "", 3 "Received SIGCHLD", 4 "";
         pub IGNORING_HANDOFF = 3 "Ignoring tty hand-off signal %d1.", 4 "", 4 "";
         /// Any child; catatonit does not say it of its main child.
         pub CHILD_EXITED =
@@ -142,6 +140,7 @@ catalogue! {
         pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1", 4 "";
         pub NO_CHILDREN =
             4 "", 4 "No child to wait", 3 "got ECHILD: no children left to monitor";
+        pub NONE_TO_REAP = 4 "", 4 "No child to reap", 4 "";
         pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "", 4 "";
         pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: 'SIG%s1'", 4 "";
         pub NOT_FORWARDED =

@@ -575,17 +575,19 @@ fn check_invariants(vector: &Vector, outcome: &Outcome) -> Result<(), String> {
             let allowed = match personality {
                 Personality::Pause => what == "version" || what == "bad value CRUMB_GRACE_PERIOD",
                 Personality::Tini => what != "pause with a command" && what != "bad value -r",
-                Personality::Catatonit => [
-                    "help",
-                    "version",
-                    "license",
-                    "no command",
-                    "bad long option",
-                    "bad value CRUMB_GRACE_PERIOD",
-                    "CATATONIT_LOG is reserved",
-                ]
-                .contains(&what.as_str())
-                    || what.starts_with("invalid option"),
+                Personality::Catatonit => {
+                    [
+                        "help",
+                        "version",
+                        "license",
+                        "no command",
+                        "bad long option",
+                        "bad value CRUMB_GRACE_PERIOD",
+                        "CATATONIT_LOG is reserved",
+                    ]
+                    .contains(&what.as_str())
+                        || what.starts_with("invalid option")
+                }
                 Personality::DumbInit => what != "license",
             };
             if !allowed {

@@ -33,6 +33,7 @@ const SIG_SETMASK: usize = 2;
 const NONBLOCK: usize = 0o4000;
 const CLOEXEC: usize = 0o2000000;
 const O_RDWR: usize = 2;
+const F_DUPFD_CLOEXEC: usize = 1030;
 const CLOCK_MONOTONIC: usize = 1;
 const AT_FDCWD: isize = -100;
 /// The exit signal of a clone() that behaves as fork().
@@ -112,10 +113,20 @@ fn fd(ret: isize) -> Result<RawFd, Errno> {
 }
 
 /// A new descriptor the init keeps until it exits (exit_group closes it): borrowed for
-/// the whole program, with no owner and no drop code.
+/// the whole program, with no owner and no drop code. It is moved to 3 or above if it
+/// took the place of a closed stdin, stdout or stderr: the terminal calls and the
+/// child's exec must find those closed, as they were given.
 fn kept_fd(ret: isize) -> Result<BorrowedFd<'static>, Errno> {
+    let mut kept = fd(ret)?;
+    if kept < 3 {
+        // SAFETY: fcntl(F_DUPFD_CLOEXEC) duplicates a descriptor of ours.
+        let moved =
+            fd(unsafe { arch::syscall4(arch::SYS_FCNTL, kept as usize, F_DUPFD_CLOEXEC, 3, 0) });
+        close_range(kept as u32, kept as u32);
+        kept = moved?;
+    }
     // SAFETY: the kernel returned a new descriptor, which nothing ever closes.
-    fd(ret).map(|fd| unsafe { BorrowedFd::borrow_raw(fd) })
+    Ok(unsafe { BorrowedFd::borrow_raw(kept) })
 }
 
 /// A non-blocking, close-on-exec signalfd for the signals in `mask`.

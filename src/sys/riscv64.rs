@@ -11,6 +11,7 @@ pub const SYS_EPOLL_CREATE1: usize = 20;
 pub const SYS_TIMERFD_CREATE: usize = 85;
 pub const SYS_OPENAT: usize = 56;
 pub const SYS_KILL: usize = 129;
+pub const SYS_FCNTL: usize = 25;
 pub const SYS_CLOSE_RANGE: usize = 436;
 pub const SYS_READ: usize = 63;
 pub const SYS_GETPGID: usize = 155;

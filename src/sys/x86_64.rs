@@ -11,6 +11,7 @@ pub const SYS_EPOLL_CREATE1: usize = 291;
 pub const SYS_TIMERFD_CREATE: usize = 283;
 pub const SYS_OPENAT: usize = 257;
 pub const SYS_KILL: usize = 62;
+pub const SYS_FCNTL: usize = 72;
 pub const SYS_CLOSE_RANGE: usize = 436;
 pub const SYS_READ: usize = 0;
 pub const SYS_GETPGID: usize = 121;
