@@ -1695,7 +1695,17 @@ fn tini_trace_lines_and_what_reaches_stdout_that_is_not_a_terminal() {
     let cases: [Variant; 3] = [
         (&["-s", "-vvv", "--", "true"], &[]),
         (&["-vvv", "--", "true"], &[("TINI_SUBREAPER", "")]),
-        (&["-s", "-vvv", "--", "sh", "-c", "sleep 0.3 & exit 0"], &[]),
+        (
+            &[
+                "-s",
+                "-vvv",
+                "--",
+                "sh",
+                "-c",
+                "sleep 2 >/dev/null 2>&1 & exit 0",
+            ],
+            &[],
+        ),
     ];
     let mut differences = Differences::default();
     for (args, env) in cases {
@@ -1824,6 +1834,9 @@ fn tini_keeps_its_working_directory_and_dumb_init_moves_to_root() {
                 command.current_dir(&dir);
                 let mut running = Running::start(command);
                 running.expect("ready", |l| l.starts_with("ready child"));
+                // A forwarded signal shows the init in its loop, past any chdir.
+                running.signal(libc::SIGUSR1);
+                running.expect_line("child 10");
                 let pid = running.init_pid();
                 let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).unwrap();
                 running.signal(libc::SIGUSR2);
