@@ -1963,3 +1963,99 @@ fn listen_pid_is_not_rewritten_by_dumb_init_or_tini() {
     }
     differences.assert_none("LISTEN_PID=1 as PID 1");
 }
+
+/// A pipe whose reader is gone: writing to it raises SIGPIPE and fails with EPIPE.
+fn broken_pipe() -> Stdio {
+    let mut fds = [0; 2];
+    // SAFETY: a valid array for the two descriptors.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both descriptors are ours; the read end is closed, the write end owned.
+    unsafe {
+        libc::close(fds[0]);
+        Stdio::from(<std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(
+            fds[1],
+        ))
+    }
+}
+
+/// User and system CPU time of a process, in clock ticks.
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    fields
+        .get(11)
+        .and_then(|u| u.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+}
+
+#[test]
+fn debug_output_to_a_broken_stderr_ends_where_dumb_init_spins() {
+    // Deliberate difference. dumb-init -v with stderr a broken pipe: each debug line
+    // raises a SIGPIPE, which its sigwait returns before the pending SIGCHLD (lower
+    // signals first), and handling it prints another line: it spins at full CPU with its
+    // child a zombie, forever. crumb-init must end. Like dumb-init's first round and like
+    // tini, it forwards the SIGPIPE its own write raised, so a child still running dies
+    // of it (141); otherwise the child's status (3).
+    for args in [
+        &["-v", "sh", "-c", "exit 3"][..],
+        &["-v", "-c", "sh", "-c", "exit 3"],
+    ] {
+        let mut ours = init(Peer::DumbInit, Who::Ours, false, args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(broken_pipe())
+            .spawn()
+            .unwrap();
+        let code = wait_deadline(&mut ours, DEADLINE).code();
+        assert!(matches!(code, Some(3 | 141)), "{args:?}: {code:?}");
+    }
+    // With DUMB_INIT_DEBUG=1 the first line (`Running in debug mode.`) comes before the
+    // signals are blocked: both die of that SIGPIPE, side by side.
+    for who in BOTH {
+        let mut init = init(Peer::DumbInit, who, false, &["sh", "-c", "exit 3"])
+            .env("DUMB_INIT_DEBUG", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(broken_pipe())
+            .spawn()
+            .unwrap();
+        let status = wait_deadline(&mut init, DEADLINE);
+        assert_eq!(status.signal(), Some(libc::SIGPIPE), "{who:?}: {status}");
+    }
+    let mut theirs = init(
+        Peer::DumbInit,
+        Who::Theirs,
+        false,
+        &["-v", "sh", "-c", "exit 3"],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(broken_pipe())
+    .spawn()
+    .unwrap();
+    let pid = theirs.id() as i32;
+    let children = format!("/proc/{pid}/task/{pid}/children");
+    eventually("dumb-init's child ends", || {
+        read(Path::new(&children))
+            .split_whitespace()
+            .all(|c| state(c.parse().unwrap()) == Some('Z'))
+    });
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(1));
+    let spinning = theirs.try_wait().unwrap().is_none() && cpu_ticks(pid) > before;
+    let _ = theirs.kill();
+    let _ = theirs.wait();
+    assert!(
+        spinning,
+        "Debian's dumb-init no longer spins on a broken stderr: the deliberate difference is gone"
+    );
+}
