@@ -719,9 +719,17 @@ fn routing(
     send(main, 64);
     let status = wait_exit(&mut child);
     records.finish();
+    // main got one signal at a time; the others may dequeue two pending ones in numeric
+    // order: theirs are compared as sets with repeats.
     let got = ["main", "grp", "orphan", "away"]
         .iter()
-        .map(|n| (n.to_string(), records.got(n)))
+        .map(|&n| {
+            let mut got = records.got(n);
+            if n != "main" {
+                got.sort();
+            }
+            (n.to_string(), got)
+        })
         .collect();
     (status.code(), got, by_process(&read(&stderr), who, peer))
 }
@@ -750,7 +758,7 @@ fn dumb_init_routing_not_pid_1_with_orphans_and_environment_switches() {
         let to_group = if single {
             vec![]
         } else {
-            vec![10, 1, 28, 40, 15]
+            vec![1, 10, 15, 28, 40]
         };
         // main has ended (on 64) before the farewell goes out.
         let to_main = vec![first, 1, 28, 40];
@@ -796,7 +804,7 @@ fn tini_routing_not_pid_1_with_orphans_and_environment_switches() {
         });
         let group =
             options.contains(&"-g") || env.iter().any(|(k, _)| *k == "TINI_KILL_PROCESS_GROUP");
-        let to_group = if group { vec![10, 1, 28, 40] } else { vec![] };
+        let to_group = if group { vec![1, 10, 28, 40] } else { vec![] };
         // tini signals no one when the main child exits.
         assert_eq!(theirs.0, Some(0));
         assert_eq!(theirs.1[0], ("main".to_string(), vec![10, 1, 28, 40]));
