@@ -21,6 +21,11 @@
 //!   On SIGRTMAX-1 (63) it stops forking, reaps its own children, waits (10 s at most)
 //!   until no process of its /proc is a zombie, prints `zombies [<pid> ...]` (what is
 //!   still left) and exits 7.
+//! - `record NAME FILE`: blocks all 64 signals (glibc's own 32 and 33 too, which libc's
+//!   sigfillset leaves out), appends `NAME ready <pid> <ppid> <pgid> <sid>` to FILE, then
+//!   `NAME <signo>` for each signal it receives; exits 0 after SIGRTMAX (64). For tests
+//!   that compare which process got which signal when stdout is not free (pipelines,
+//!   processes that outlive the init).
 
 use std::io::Write;
 use std::process::exit;
@@ -295,6 +300,68 @@ fn reap_storm(count: usize) {
     }
 }
 
+fn record(args: &[String]) {
+    let (Some(name), Some(file)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: testkit record NAME FILE");
+        exit(2);
+    };
+    // The kernel's set, not libc's: every signal 1..=64.
+    let all: u64 = !0;
+    // SAFETY: a valid 8-byte set; the old mask is not wanted.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            &all,
+            std::ptr::null_mut::<u64>(),
+            8,
+        )
+    };
+    let append = |line: String| {
+        // O_APPEND and one write per line: lines of several recorders do not mix.
+        let mut out = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(file)
+            .unwrap_or_else(|e| {
+                eprintln!("testkit: {file}: {e}");
+                exit(3)
+            });
+        let _ = out.write_all(format!("{line}\n").as_bytes());
+    };
+    // SAFETY: plain id queries.
+    let ids = unsafe {
+        (
+            libc::getpid(),
+            libc::getppid(),
+            libc::getpgrp(),
+            libc::getsid(0),
+        )
+    };
+    append(format!(
+        "{name} ready {} {} {} {}",
+        ids.0, ids.1, ids.2, ids.3
+    ));
+    loop {
+        // SAFETY: a valid 8-byte set; siginfo and timeout are not wanted.
+        let signal = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                &all,
+                std::ptr::null_mut::<libc::siginfo_t>(),
+                std::ptr::null::<libc::timespec>(),
+                8,
+            )
+        };
+        if signal > 0 {
+            append(format!("{name} {signal}"));
+            if signal == 64 {
+                exit(0);
+            }
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let number = |i: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(1);
@@ -306,9 +373,10 @@ fn main() {
         Some("latency") => latency(),
         Some("reap-storm") => reap_storm(number(1) as usize),
         Some("signal-storm") => signal_storm(),
+        Some("record") => record(&args[1..]),
         _ => {
             eprintln!(
-                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm"
+                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|record NAME FILE"
             );
             exit(2);
         }
