@@ -266,6 +266,40 @@ fn await_ready(running: &mut Running, count: usize) {
     }
 }
 
+/// The testkit processes of a run, SIGKILLed when a test ends, even by failing: when a
+/// plain init dies or is killed, its child and grandchild live on.
+struct Leftovers(Vec<i32>);
+
+impl Leftovers {
+    /// Every process that said `ready` so far (its host PID: plain runs only).
+    fn of(running: &Running) -> Leftovers {
+        Leftovers(
+            ["child", "grandchild"]
+                .iter()
+                .filter(|role| {
+                    let prefix = format!("ready {role} ");
+                    running.seen.iter().any(|l| l.starts_with(&prefix))
+                })
+                .map(|role| ready_pid(&running.seen, role))
+                .collect(),
+        )
+    }
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        let testkit = testkit_str();
+        for &pid in &self.0 {
+            // Only if the PID still names a testkit process of ours.
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if cmdline.starts_with(testkit.as_bytes()) {
+                // SAFETY: kill has no memory preconditions.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
 /// The PID from a `ready <role> <pid> <pgid>` line of `testkit signals`.
 fn ready_pid(lines: &[String], role: &str) -> i32 {
     let line = lines
@@ -588,6 +622,7 @@ fn routing(init: Init, place: Place, group: bool) -> Vec<String> {
     args.extend(["--", &testkit, "signals", "--grandchild", "--exit-on", "64"]);
     let mut running = Running::start(init_command(init, place, &[], &args));
     await_ready(&mut running, 2);
+    let _leftovers = (place == Plain).then(|| Leftovers::of(&running));
     let expect_both = |running: &mut Running, signal: i32| {
         let mut lines = vec![format!("child {signal}")];
         if group {
@@ -684,6 +719,7 @@ fn synchronous_signals_sent_by_hand_are_not_forwarded_and_do_not_kill_crumb_init
     for signal in UNBLOCKED {
         let mut running = Running::start(init_command(Debian, Plain, &[], &args));
         running.expect("ready", |l| l.starts_with("ready child"));
+        let _leftovers = Leftovers::of(&running);
         let child = ready_pid(&running.seen, "child");
         running.signal(signal);
         let status = wait_deadline(&mut running.child, DEADLINE);
@@ -699,6 +735,7 @@ fn synchronous_signals_sent_by_hand_are_not_forwarded_and_do_not_kill_crumb_init
     for init in &ALL[1..] {
         let mut running = Running::start(init_command(*init, Plain, &[], &args));
         running.expect("ready", |l| l.starts_with("ready child"));
+        let _leftovers = Leftovers::of(&running);
         for signal in UNBLOCKED {
             running.signal(signal);
         }
@@ -744,6 +781,7 @@ fn orphans_come_to_it_and_nobody_gets_a_farewell_signal() {
             args.extend(["--", &testkit, "signals", "--grandchild", "--exit-on", "10"]);
             let mut running = Running::start(init_command(init, Plain, &[], &args));
             await_ready(&mut running, 2);
+            let _leftovers = Leftovers::of(&running);
             let child = ready_pid(&running.seen, "child");
             let grandchild = ready_pid(&running.seen, "grandchild");
             send(child, libc::SIGUSR1);
@@ -1162,8 +1200,12 @@ fn the_init_closes_its_own_fds_after_spawning_while_the_child_keeps_them() {
                 with_fds_3_and_7(&mut command);
                 let mut running = Running::start(command);
                 let pid = running.init_pid();
+                let mut _leftovers = None;
                 if args[0] == "--" {
                     running.expect("ready", |l| l.starts_with("ready child"));
+                    if place == Plain {
+                        _leftovers = Some(Leftovers::of(&running));
+                    }
                 } else {
                     // Until then it may not even have run exec yet.
                     await_blocked_signals(pid);
