@@ -935,9 +935,20 @@ fn on_a_terminal_the_child_takes_the_foreground() {
             on_a_terminal(command)
         };
         let mut outcome = start();
-        // catatonit's messages are written in pieces: retry the rare interleaved run.
+        // catatonit's messages are written in pieces, here into the same stream as the
+        // child's lines: retry the rare run where they got mixed.
+        let garbled = |text: &str| {
+            interleaved(text)
+                || text.lines().any(|l| {
+                    l.contains("(catatonit:") && (l.contains("child:") || l.contains("init:"))
+                        || !(l.is_empty()
+                            || l.starts_with("child:")
+                            || l.starts_with("init:")
+                            || l.contains("(catatonit:"))
+                })
+        };
         for _ in 0..4 {
-            if (init != Debian && !stand_in()) || !interleaved(&outcome.2) {
+            if (init != Debian && !stand_in()) || !garbled(&outcome.2) {
                 break;
             }
             outcome = start();
