@@ -392,15 +392,28 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
         .trim()
         .parse()
         .unwrap();
-    let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
-    let ppid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("PPid:"))
-        .unwrap()
-        .trim()
-        .to_string();
+    // The middle shell writes the file before it exits: until then it is the parent.
+    let ppid = || {
+        let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("PPid:"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let end = Instant::now() + DEADLINE;
+    let mut parent = ppid();
+    while parent != init_pid.to_string()
+        && std::fs::read(format!("/proc/{parent}/cmdline"))
+            .is_ok_and(|c| c.windows(9).any(|w| w == b"sleep 0.5"))
+        && Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(2));
+        parent = ppid();
+    }
     assert_eq!(
-        ppid,
+        parent,
         init_pid.to_string(),
         "the orphan was not reparented to {name}"
     );
