@@ -32,15 +32,16 @@
 //! - `orphans`: the helper `reap` runs in the init's PID namespace. Writes `R`, then per
 //!   line on stdin, `batch N` or `chain N`, does as above and writes `D` (in batch mode `Z`
 //!   first, once all N zombies are there). Exits 0 at the end of stdin.
-//! - `storm N [--every K]`: forks N middle processes that each fork a grandchild and
-//!   exit at once, waiting for each middle, so that N grandchildren are orphaned at birth
-//!   and must be reaped by the init (PID 1 of the namespace). Every K forks, and then every
-//!   100 µs until none is left, it scans /proc (the namespace's) for processes other than
-//!   PID 1 and itself, counting those in state `Z`. Prints `storm n=N fork_ns=...
-//!   total_ns=... max_zombies=... max_pending=... samples=... init_cpu_ns=...
+//! - `storm N [--every K] [--self-reap]`: forks N middle processes that each fork a
+//!   grandchild and exit at once, waiting for each middle, so that N grandchildren are
+//!   orphaned at birth and must be reaped by the init (PID 1 of the namespace). Every K
+//!   forks, and then every 100 µs until none is left, it scans /proc (the namespace's) for
+//!   processes other than PID 1 and itself, counting those in state `Z`. Prints `storm n=N
+//!   fork_ns=... total_ns=... max_zombies=... max_pending=... samples=... init_cpu_ns=...
 //!   init_wakeups=...` where total is the time from the first fork until no orphan is
 //!   left, and the last two are PID 1's CPU time (/proc/1/schedstat) and voluntary
-//!   context switches over that time.
+//!   context switches over that time. `--self-reap` is the no-init baseline: the storm is
+//!   PID 1 itself and ignores SIGCHLD, so that the kernel reaps the orphans at once.
 
 use std::io::{BufRead, Read, Write};
 use std::os::fd::AsRawFd;
@@ -202,7 +203,10 @@ fn expect(pipe: &mut ChildStdout, expected: u8, timeout_ms: i32) {
         fail(&format!("no {:?} from the child", expected as char));
     }
     if byte[0] != expected {
-        fail(&format!("{:?} from the child, not {:?}", byte[0] as char, expected as char));
+        fail(&format!(
+            "{:?} from the child, not {:?}",
+            byte[0] as char, expected as char
+        ));
     }
 }
 
@@ -345,7 +349,8 @@ fn latency(args: &[String]) {
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| fail("latency: COUNT"));
     let warmup: usize = option(options, "--warmup").map_or(200, |w| w.parse().unwrap_or(200));
-    let signal: i32 = option(options, "--signal").map_or(libc::SIGUSR1, |s| s.parse().unwrap_or(10));
+    let signal: i32 =
+        option(options, "--signal").map_or(libc::SIGUSR1, |s| s.parse().unwrap_or(10));
     let idle = options.iter().any(|a| a == "--idle");
     let strace = option(options, "--strace");
     if strace.is_some() && commands.len() != 1 {
@@ -354,12 +359,14 @@ fn latency(args: &[String]) {
 
     let mut receivers: Vec<Receiver> = commands.iter().map(|c| Receiver::start(c)).collect();
     let tracer = strace.map(|file| Strace::attach(receivers[0].init, file));
-    // The measurement loop: no allocation, no output.
-    let mut samples = vec![vec![0u64; warmup + count]; receivers.len()];
+    // The measurement loop: no allocation (the capacity is there), no output.
+    let mut samples: Vec<Vec<u64>> = (0..receivers.len())
+        .map(|_| Vec::with_capacity(warmup + count))
+        .collect();
     for i in 0..warmup + count {
         for k in 0..receivers.len() {
             let target = (i + k) % receivers.len();
-            samples[target][i] = receivers[target].one(signal, idle);
+            samples[target].push(receivers[target].one(signal, idle));
         }
     }
     if let Some(tracer) = tracer {
@@ -379,7 +386,10 @@ fn latency(args: &[String]) {
             percentiles("", timed[k].clone())
         );
         if k > 0 {
-            let diffs = timed[k].iter().zip(&timed[0]).map(|(&a, &b)| a as i64 - b as i64);
+            let diffs = timed[k]
+                .iter()
+                .zip(&timed[0])
+                .map(|(&a, &b)| a as i64 - b as i64);
             line += &format!(" {}", percentiles("diff_", diffs.collect()));
         }
         println!("{line}");
@@ -423,7 +433,9 @@ fn reap(args: &[String]) {
     let mut to_helper = helper.stdin.take().unwrap_or_else(|| fail("no pipe"));
     let mut from_helper = helper.stdout.take().unwrap_or_else(|| fail("no pipe"));
     expect(&mut from_helper, b'R', 10_000);
-    let init = pause.as_ref().map_or_else(|| only_child(helper.id()), |&(_, pid)| pid);
+    let init = pause
+        .as_ref()
+        .map_or_else(|| only_child(helper.id()), |&(_, pid)| pid);
     wait_idle(init);
     let tracer = option(options, "--strace").map(|file| Strace::attach(init, file));
 
@@ -431,7 +443,9 @@ fn reap(args: &[String]) {
     let order = format!("{} {count}\n", if batch { "batch" } else { "chain" });
     if batch {
         kill(init, libc::SIGSTOP);
-        wait_for("the init to stop", || matches!(state(init), Some(b'T' | b't')));
+        wait_for("the init to stop", || {
+            matches!(state(init), Some(b'T' | b't'))
+        });
     }
     if to_helper.write_all(order.as_bytes()).is_err() {
         fail("reap: the helper's pipe closed");
@@ -489,11 +503,17 @@ fn orphans() -> ! {
     // SAFETY: getpid has no preconditions.
     let me = unsafe { libc::getpid() };
     // Until PID 1 has reaped all but this helper and sleeps in its wait again.
-    let settle = || wait_for("PID 1 to reap and sleep", || init_children(me).0 == 0 && in_wait(1));
+    let settle = || {
+        wait_for("PID 1 to reap and sleep", || {
+            init_children(me).0 == 0 && in_wait(1)
+        })
+    };
     write_stdout(b"R");
     for line in std::io::stdin().lock().lines() {
         let line = line.unwrap_or_else(|e| fail(&format!("orphans: {e}")));
-        let (mode, count) = line.split_once(' ').unwrap_or_else(|| fail("orphans: MODE N"));
+        let (mode, count) = line
+            .split_once(' ')
+            .unwrap_or_else(|| fail("orphans: MODE N"));
         let count: usize = count.parse().unwrap_or_else(|_| fail("orphans: N"));
         match mode {
             "batch" => {
@@ -581,6 +601,11 @@ fn storm(args: &[String]) {
         .first()
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| fail("storm: N"));
+    // The no-init baseline: PID 1 itself, with SIGCHLD ignored so that the kernel reaps.
+    if args.iter().any(|a| a == "--self-reap") {
+        // SAFETY: sets a disposition; no handler runs.
+        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_IGN) };
+    }
     let every: usize = args
         .iter()
         .position(|a| a == "--every")
