@@ -42,6 +42,9 @@ NS_PROC = NS + ["--mount-proc"]
 CALLGRIND = ["valgrind", "--tool=callgrind", "--trace-children=no"]
 # Events per exact count: the figure is the difference of two runs divided by this.
 SIGNALS, STRACE_SIGNALS, BATCH, CHAIN = 10_000, 1_000, 2_000, 1_000
+# What start-up costs per variable of the environment, as Kubernetes fills it (a service's
+# variables for every service of the namespace).
+SERVICE_ENV = {f"SERVICE{i}_SERVICE_HOST": f"10.96.0.{i}" for i in range(1, 21)}
 
 
 class Init:
@@ -79,10 +82,10 @@ def log(message):
     print(f"--- {message}", file=sys.stderr, flush=True)
 
 
-def run(argv, timeout=300, **kwargs):
+def run(argv, timeout=300, env=ENV, **kwargs):
     return subprocess.run(
         [str(a) for a in argv],
-        env=ENV,
+        env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -263,11 +266,11 @@ def measure_files(results, inits, pauses):
 # --- exact counts: callgrind instructions, strace system calls ---------------------------
 
 
-def instructions(argv_with):
+def instructions(argv_with, env=ENV):
     """Instructions of PID 1 alone (callgrind, which runs as PID 1 in the namespace);
     `argv_with(valgrind)` is the command line with valgrind's in it."""
     with tempfile.TemporaryDirectory() as tmp:
-        run(argv_with([*CALLGRIND, f"--callgrind-out-file={tmp}/callgrind.%p"]))
+        run(argv_with([*CALLGRIND, f"--callgrind-out-file={tmp}/callgrind.%p"]), env=env)
         text = Path(tmp, "callgrind.1").read_text()
     return int(re.search(r"^totals: (\d+)", text, re.M).group(1))
 
@@ -316,12 +319,14 @@ def reaper(init, mode, count, valgrind=(), options=()):
 def measure_counts(results, inits, pauses, rounds):
     """Start-up, per signal and per orphan, for every init; the pause inits have no
     command, so only their per-orphan figures."""
-
     for r in range(rounds):
         for init in rotate(inits + pauses, r):
             log(f"counts: {init.name} (round {r + 1})")
             if not init.pause:
-                add(results, "ins_start", init.name, instructions(lambda vg: [*NS_PROC, *vg, *init.argv(TRUE)]))
+                low, high = (instructions(lambda vg: [*NS_PROC, *vg, *init.argv(TRUE)], env=env)
+                             for env in (ENV, ENV | SERVICE_ENV))
+                add(results, "ins_start", init.name, low)
+                add(results, "ins_env", init.name, per_event(low, high, len(SERVICE_ENV)))
                 low, high = (instructions(lambda vg: signaller(init, n, valgrind=vg)) for n in (1, SIGNALS + 1))
                 add(results, "ins_signal", init.name, per_event(low, high, SIGNALS))
                 low, high = (traced(lambda opts: signaller(init, n, options=opts)) for n in (1, STRACE_SIGNALS + 1))
@@ -642,6 +647,7 @@ def count_rows():
         ("syscalls: child, fork → execve", "sys_child", "", 0, "ratio"),
         ("syscalls: start → the child's exec", "sys_total", "", 0, "ratio"),
         ("instructions at start-up (`INIT -- true`)", "ins_start", "", 0, "ratio"),
+        ("… and per variable of the environment", "ins_env", "", 1, "ratio"),
         ("instructions per forwarded signal", "ins_signal", "", 1, "ratio"),
         ("syscalls per forwarded signal", "sys_signal", "", 2, "ratio"),
         (f"instructions per reaped orphan, {BATCH:,} at once", "ins_batch", "", 1, "ratio"),
@@ -694,6 +700,7 @@ CHART = [
     ("VmRSS", "rss"),
     ("syscalls to the child's exec", "sys_total"),
     ("instructions at start-up", "ins_start"),
+    ("… per environment variable", "ins_env"),
     ("instructions per signal", "ins_signal"),
     ("syscalls per signal", "sys_signal"),
     (f"instr. per orphan ({BATCH:,} at once)", "ins_batch"),
@@ -706,7 +713,7 @@ CHART = [
 ]
 CHART_PEERS = ["dumb-init-musl", "tini-musl", "catatonit"]
 COLOURS = {"dumb-init-musl": "#4e79a7", "tini-musl": "#f28e2b", "catatonit": "#59a14f"}
-HEADLINE = ["size", "rss", "sys_total", "ins_start", "ins_signal", "sys_signal", "ins_chain", "sys_chain",
+HEADLINE = ["size", "rss", "sys_total", "ins_start", "ins_env", "ins_signal", "sys_signal", "ins_chain", "sys_chain",
             "ins_batch"]
 
 
@@ -884,7 +891,9 @@ both cores busy):
 4. **Instructions** (callgrind: `valgrind --tool=callgrind --trace-children=no` as PID 1
    of the namespace, so that only the init's own user-space instructions count, from its
    first to its last, the dynamic loader's and libc's included):
-   - at start-up: the whole run of `INIT -- /usr/bin/true`;
+   - at start-up: the whole run of `INIT -- /usr/bin/true`, and what {env_vars} more variables
+     in its environment add, per variable (`SERVICE<n>_SERVICE_HOST=10.96.0.<n>`, as
+     Kubernetes sets for each service);
    - per forwarded signal: (run with {signals_plus:,} SIGUSR1 − run with 1) / {signals:,}, the
      child `benchkit recv` (which blocks and records every signal). `benchkit latency
      --idle` sends each signal only once the init sleeps in its wait again
@@ -1010,7 +1019,7 @@ prints both tables, and (full run) rewrites this file, `benchmarks.svg` and the 
 in the README; the raw figures of every round go to `target/bench/results.json`.
 
 {METHOD.format(count_rounds=args.count_rounds, idle=args.idle, signals=SIGNALS, signals_plus=SIGNALS + 1,
-               batch=BATCH, chain=CHAIN, strace_signals=STRACE_SIGNALS, rounds=args.rounds, runs=args.runs,
+               batch=BATCH, chain=CHAIN, env_vars=len(SERVICE_ENV), strace_signals=STRACE_SIGNALS, rounds=args.rounds, runs=args.runs,
                latency=args.signals, storm=args.storm)}"""
     (ROOT / "BENCHMARKS.md").write_text(text)
 
@@ -1074,7 +1083,7 @@ def main():
     started = time.monotonic()
     results = {k: {} for k in (
         "size", "installed", "static", "rss", "rss_anon", "hwm", "sys_init", "sys_child", "sys_total",
-        "ins_start", "ins_signal", "sys_signal", "calls_signal", "ins_batch", "sys_batch", "calls_batch",
+        "ins_start", "ins_env", "ins_signal", "sys_signal", "calls_signal", "ins_batch", "sys_batch", "calls_batch",
         "ins_chain", "sys_chain", "calls_chain", "start", "start_over", "start_true",
         "lat_p50", "lat_d50", "lat_d99", "lat_lost", "lat_base_p50",
         "lat_p50_pin", "lat_d50_pin", "lat_d99_pin", "lat_lost_pin", "lat_base_p50_pin",
