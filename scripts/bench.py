@@ -598,9 +598,9 @@ def cell(values, unit, base, decimals=None, ratio=True):
         return "—"
     mid = median(values)
     text = f"{number(mid, decimals)}{unit}"
-    low, high = min(values), max(values)
-    if len(values) > 1 and low != high:
-        text += f" [{number(low, decimals)}–{number(high, decimals)}]"
+    low, high = number(min(values), decimals), number(max(values), decimals)
+    if low != high:  # a count that differs only past the shown decimals is the same
+        text += f" [{low}–{high}]"
     if ratio and base and base > 0 and mid > 0:
         text += f" ×{base_ratio(mid, base)}"
     return text
