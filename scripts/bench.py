@@ -876,7 +876,8 @@ min–max over the rounds; `×` is the peer's median divided by crumb-init's (ab
 crumb-init is smaller, cheaper or quieter).
 
 **Exact counts** ({count_rounds} round(s); they do not change from run to run, even with
-both cores busy):
+both cores busy, but for tini's wake-up every second, which moves its figures past the
+shown decimals):
 
 1. **Size**: the binary (crumb-init: `target/release/crumb-init`, rebuilt by the script)
    stripped with `strip --strip-all` into a copy. **Static**: no `INTERP` program header.
