@@ -15,6 +15,7 @@ Only the standard library: this runs on a fresh Debian machine.
 """
 
 import argparse
+import bisect
 import datetime
 import json
 import math
@@ -275,6 +276,24 @@ def instructions(argv_with, env=ENV):
     return int(re.search(r"^totals: (\d+)", text, re.M).group(1))
 
 
+def profile(argv_with, env=ENV):
+    """{instruction address: times run} of PID 1, as `instructions` counts them."""
+    options = ["--dump-instr=yes", "--compress-pos=no", "--compress-strings=no"]
+    costs, inclusive = {}, False
+    with tempfile.TemporaryDirectory() as tmp:
+        run(argv_with([*CALLGRIND, *options, f"--callgrind-out-file={tmp}/callgrind.%p"]), env=env)
+        for line in Path(tmp, "callgrind.1").read_text().splitlines():
+            if line.startswith("calls="):
+                inclusive = True  # the next cost line is a call's, counted in the callee
+                continue
+            match = re.match(r"(0x[0-9a-f]+) \d+ (\d+)$", line)
+            if match and not inclusive:
+                address = int(match.group(1), 16)
+                costs[address] = costs.get(address, 0) + int(match.group(2))
+            inclusive = inclusive and not match
+    return costs
+
+
 def strace_summary(path):
     """{syscall: calls} from an `strace -c` summary."""
     calls = {}
@@ -340,6 +359,54 @@ def measure_counts(results, inits, pauses, rounds):
                 calls = per_event(low, high, count)
                 add(results, f"sys_{mode}", init.name, sum(calls.values()))
                 results[f"calls_{mode}"][init.name] = calls
+
+
+def annotate(init, top=8):
+    """Where the init's instructions go per event of the exact counts: the change per
+    function, and the costliest instructions, between the same two runs. It needs the
+    symbols, which valgrind cannot read from crumb-init's one-segment ELF: nm's are used."""
+    symbols = [(int(address, 16), re.sub(r"::h[0-9a-f]{16}$", "", name)) for address, name in
+               re.findall(r"^([0-9a-f]+) \S (.*)$", run(["nm", "-n", "-C", init.exe]).stdout, re.M)]
+    if not symbols:
+        sys.exit(f"bench.py: {init.exe} has no symbols: build it with "
+                 "--config 'profile.release.strip=false' (scripts/bench --annotate does)")
+    starts = [address for address, _ in symbols]
+    disassembly = dict(re.findall(r"^\s+([0-9a-f]+):\s+(.*)$",
+                                  run(["objdump", "-d", "--no-show-raw-insn", "-C", init.exe]).stdout, re.M))
+
+    def function(address):
+        return symbols[max(bisect.bisect_right(starts, address) - 1, 0)][1]
+
+    def at_start(valgrind):
+        return [*NS_PROC, *valgrind, *init.argv(TRUE)]
+
+    def signals(count):
+        return lambda valgrind: signaller(init, count, valgrind=valgrind)
+
+    def orphans(mode, count):
+        return lambda valgrind: reaper(init, mode, count, valgrind=valgrind)
+
+    events = [  # (what, (command, env) with fewer events or None, with more, events between)
+        ("at start-up", None, (at_start, ENV), 1),
+        ("per variable of the environment", (at_start, ENV), (at_start, ENV | SERVICE_ENV), len(SERVICE_ENV)),
+        ("per forwarded signal", (signals(1), ENV), (signals(SIGNALS + 1), ENV), SIGNALS),
+        (f"per reaped orphan, {BATCH:,} at once", (orphans("batch", 0), ENV), (orphans("batch", BATCH), ENV), BATCH),
+        ("per reaped orphan, one at a time", (orphans("chain", 0), ENV), (orphans("chain", CHAIN), ENV), CHAIN),
+    ]
+    for what, fewer, more, count in events:
+        low, high = profile(*fewer) if fewer else {}, profile(*more)
+        change = {a: (high.get(a, 0) - low.get(a, 0)) / count for a in set(low) | set(high)}
+        functions = {}
+        for address, value in change.items():
+            name = function(address)
+            functions[name] = functions.get(name, 0) + value
+        print(f"\n{init.name}, instructions {what}: {sum(change.values()):,.1f}")
+        for name, value in sorted(functions.items(), key=lambda kv: -kv[1])[:top]:
+            if round(value, 1):
+                print(f"  {value:>9,.1f}  {name}")
+        print("  costliest instructions:")
+        for address, value in sorted(change.items(), key=lambda kv: -kv[1])[:3]:
+            print(f"  {value:>9,.1f}  {address:#x} {disassembly.get(f'{address:x}', '?')}  ({function(address)})")
 
 
 # --- system calls from start-up to the child's exec --------------------------------------
@@ -1012,6 +1079,7 @@ As root, from a clean checkout on a fresh Debian 12 machine with the Rust toolch
 scripts/bench                  # installs the peers, valgrind and strace; builds; about {elapsed / 60:.0f} min
 scripts/bench --quick          # a shorter run that only prints the tables
 scripts/bench --counts [INIT]  # only the exact counts, crumb-init (or INIT) against the musl builds and catatonit
+scripts/bench --annotate       # where crumb-init's instructions go per event, by function
 ```
 
 It rebuilds `target/release/crumb-init` with `cargo build --release`, builds the peers
@@ -1042,6 +1110,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--counts", action="store_true",
                         help="only the exact counts, for crumb-init, the musl builds and catatonit; writes no files")
+    parser.add_argument("--annotate", action="store_true",
+                        help="where crumb-init's instructions go per event (a build with symbols); writes no files")
     parser.add_argument("--crumb", type=Path, default=CRUMB, help=f"the crumb-init binary (default {CRUMB})")
     parser.add_argument("--quick", action="store_true", help="fewer rounds, signals and orphans; writes no files")
     parser.add_argument("--write", action="store_true", help="write BENCHMARKS.md and benchmarks.svg even with --quick")
@@ -1066,7 +1136,9 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench.py: run as root")
     inits, pauses = make_inits(args.crumb)
-    if args.counts:
+    if args.annotate:
+        inits, pauses = inits[:1], []
+    elif args.counts:
         inits, pauses = [i for i in inits if i.name in ["crumb-init"] + COUNT_PEERS], []
     for path in [BENCHKIT] + [Path(i.exe) for i in inits + pauses]:
         if not path.exists():
@@ -1081,6 +1153,9 @@ def main():
                 signal.signal(signo, signal.SIG_DFL)
         except (OSError, ValueError):
             pass
+    if args.annotate:
+        annotate(inits[0])
+        return
     started = time.monotonic()
     results = {k: {} for k in (
         "size", "installed", "static", "rss", "rss_anon", "hwm", "sys_init", "sys_child", "sys_total",
