@@ -673,9 +673,11 @@ def cell(values, unit, base, decimals=None, ratio=True):
     return text
 
 
-def separates(data, columns):
-    """Whether some peer's min–max range misses crumb-init's."""
-    if not data.get(columns[0]):
+def separates(data, columns, quiet):
+    """Whether some peer's min–max range misses crumb-init's, on a machine quiet enough
+    (`quiet`) for ranges to mean anything: sustained load from other work moves whole
+    rounds and can part ranges by chance."""
+    if not quiet or not data.get(columns[0]):
         return False
     low, high = min(data[columns[0]]), max(data[columns[0]])
     return any(data.get(c) and (min(data[c]) > high or max(data[c]) < low) for c in columns[1:])
@@ -684,7 +686,7 @@ def separates(data, columns):
 NOISE = " — *does not separate the inits*"
 
 
-def table(results, columns, rows):
+def table(results, columns, rows, quiet=True):
     head = "| metric | " + " | ".join(f"`{c}`" for c in columns) + " |"
     lines = [head, "|---|" + "---|" * len(columns)]
     for label, key, unit, decimals, kind in rows:
@@ -701,7 +703,7 @@ def table(results, columns, rows):
             else:
                 text = cell(values, unit, base, decimals, ratio=i > 0 and kind in ("ratio", "timed"))
                 cells.append(f"**{text}**" if i == 0 else text)
-        if kind == "timed" and not separates(data, columns):
+        if kind == "timed" and not separates(data, columns, quiet):
             label += NOISE
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -784,12 +786,12 @@ HEADLINE = ["size", "rss", "sys_total", "ins_start", "ins_env", "ins_signal", "s
             "ins_batch"]
 
 
-def chart(results, columns, table_rows):
+def chart(results, columns, table_rows, quiet):
     """Horizontal bars on a log scale: peer / crumb-init per metric of CHART, the timed
     ones only where they separate the inits."""
     timed = {key for _, key, _, _, kind in table_rows if kind == "timed"}
     rows = [(label, key) for label, key in CHART
-            if results.get(key, {}).get(columns[0]) and (key not in timed or separates(results[key], columns))]
+            if results.get(key, {}).get(columns[0]) and (key not in timed or separates(results[key], columns, quiet))]
     ratios = {}
     for label, key in rows:
         base = median(results[key][columns[0]])
@@ -871,7 +873,7 @@ def headline(results, columns, table_rows):
     return "\n".join(lines)
 
 
-def behind(results, columns, rows):
+def behind(results, columns, rows, quiet):
     """The ratio rows where some peer's median is below crumb-init's."""
     lines = []
     for label, key, unit, decimals, kind in rows:
@@ -883,7 +885,7 @@ def behind(results, columns, rows):
                   + (f" (×{base_ratio(median(data[name]), base)})" if base > 0 < median(data[name]) else "")
                   for name in columns[1:] if data.get(name) and median(data[name]) < base]
         if better:
-            noise = NOISE if kind == "timed" and not separates(data, columns) else ""
+            noise = NOISE if kind == "timed" and not separates(data, columns, quiet) else ""
             lines.append(f"- {label}{noise}: `{columns[0]}` {number(base, decimals)}{unit}; " + ", ".join(better))
     return "\n".join(lines) or "- none"
 
@@ -988,7 +990,8 @@ same loop. A measurement during which other work (the whole machine's busy time 
 /proc/stat, less the CPU time of the script and everything it started) took more than 10 %
 of the CPUs is taken again, at most twice (and for at most 60 s in all); everything runs at
 nice -20. A timed row is marked *does not separate the inits* when every peer's min–max
-range overlaps crumb-init's; those rows stay out of the chart.
+range overlaps crumb-init's, or when other work took a median of more than 10 % over all
+timed measurements (sustained load moves whole rounds); those rows stay out of the chart.
 
 6. **Start-up**: `unshare ... INIT -- /usr/bin/true` and, as the baseline, `unshare ...
    /usr/bin/true` alone, started by `posix_spawn` one after the other in a rotated order,
@@ -1201,13 +1204,17 @@ def main():
     info["other"] = (f"median {statistics.median(others):.1%}, max {others[-1]:.1%} of the CPUs; "
                      f"{guard.repeated} measurement(s) taken again because other work used more "
                      f"than {guard.limit:.0%}; everything ran at nice -20")
+    quiet = statistics.median(others) <= guard.limit
+    if not quiet:
+        info["other"] += ("; that is more than the limit, so no timed row is taken to separate the inits: "
+                          "run again on a quieter machine")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({"args": vars(args), "machine": info, "results": results}, indent=1, default=str))
     pause_names = [p.name for p in pauses]
-    main_table = table(results, names, main_rows(args))
-    pause_table = table(results, pause_names, pause_rows(args))
-    lag = "\n".join(text for text in (behind(results, names, main_rows(args)),
-                                      behind(results, pause_names, pause_rows(args))) if text != "- none")
+    main_table = table(results, names, main_rows(args), quiet)
+    pause_table = table(results, pause_names, pause_rows(args), quiet)
+    lag = "\n".join(text for text in (behind(results, names, main_rows(args), quiet),
+                                      behind(results, pause_names, pause_rows(args), quiet)) if text != "- none")
     print("\n## Default personality (as dumb-init), against dumb-init, tini and catatonit\n")
     print(main_table)
     print("\n## Pause mode: `crumb-init --pause` against `catatonit -P`\n")
@@ -1219,7 +1226,7 @@ def main():
     print(f"(measured in {elapsed:.0f} s; raw figures in {RESULTS.relative_to(ROOT)})")
     if not quick or args.write:
         write_markdown(results, names, (main_table, pause_table, lag or "- none"), args, info, elapsed)
-        (ROOT / "benchmarks.svg").write_text(chart(results, names, main_rows(args)))
+        (ROOT / "benchmarks.svg").write_text(chart(results, names, main_rows(args), quiet))
         write_readme_headline(results, names, main_rows(args))
         print("wrote BENCHMARKS.md, benchmarks.svg and the README's headline")
 
