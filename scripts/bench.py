@@ -1079,7 +1079,7 @@ Where a peer's median beats crumb-init's in this run:
 As root, from a clean checkout on a fresh Debian 12 machine with the Rust toolchain:
 
 ```sh
-scripts/bench                  # installs the peers, valgrind and strace; builds; about {elapsed / 60:.0f} min
+scripts/bench                  # installs the peers, valgrind and strace; builds; about 5 min on a quiet machine
 scripts/bench --quick          # a shorter run that only prints the tables
 scripts/bench --counts [INIT]  # only the exact counts, crumb-init (or INIT) against the musl builds and catatonit
 scripts/bench --annotate       # where crumb-init's instructions go per event, by function
@@ -1209,7 +1209,8 @@ def main():
         info["other"] += ("; that is more than the limit, so no timed row is taken to separate the inits: "
                           "run again on a quieter machine")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"args": vars(args), "machine": info, "results": results}, indent=1, default=str))
+    RESULTS.write_text(json.dumps({"args": vars(args), "machine": info, "elapsed": elapsed, "results": results},
+                                  indent=1, default=str))
     pause_names = [p.name for p in pauses]
     main_table = table(results, names, main_rows(args), quiet)
     pause_table = table(results, pause_names, pause_rows(args), quiet)
