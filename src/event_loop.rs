@@ -237,6 +237,10 @@ impl<'a> EventLoop<'a> {
                 self.log.emit(texts::PAUSE_SHUTDOWN, signal, ());
                 sys::exit(0);
             }
+            // catatonit -P says so of the job-control signals it ignores.
+            if self.config.rewrite.get(signal) == Some(0) {
+                self.log.emit(texts::NOT_FORWARDED, signal, ());
+            }
             return;
         }
         let delay = self.config.delays.iter().position(|d| d.signal == signal);

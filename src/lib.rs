@@ -78,6 +78,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
             Ok(child) => child,
             Err(errno) => {
                 log.emit(texts::FORK_FAILED, errno, ());
+                log.emit(texts::SPAWN_FAILED, errno, ());
                 return 1;
             }
         };

@@ -150,11 +150,9 @@ fn detach(session: Session, personality: Personality, log: &Log) {
 fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22]) {
     const NAME: &[u8] = b"LISTEN_PID=";
     for entry in envp.iter_mut() {
-        let value = entry
-            .as_ref()
-            .strip_prefix(NAME)
-            .and_then(bytes::parse_decimal);
-        if value == Some(parent.as_raw_nonzero().get() as u32) {
+        // Read as catatonit reads it, with strtoll (`+1`, ` 1`, `1x` are 1).
+        let value = entry.as_ref().strip_prefix(NAME).and_then(bytes::scan_int);
+        if value.map(|(pid, _)| pid) == Some(parent.as_raw_nonzero().get().into()) {
             let pid = process::getpid().as_raw_nonzero().get() as u32;
             let mut digits = [0u8; 10];
             let digits = bytes::decimal(pid.into(), &mut digits);

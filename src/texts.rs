@@ -112,6 +112,7 @@ catalogue! {
         pub EXEC_FAILED = 0 "%t1: %E1", 0 "exec %t1 failed: %E1", 0 "failed to exec pid1: %E1";
         pub FORK_FAILED =
             0 "Unable to fork. Exiting.", 0 "fork failed: %E1", 0 "failed to fork child: %E1";
+        pub SPAWN_FAILED = 4 "", 4 "", 0 "failed to spawn pid1: %E1";
         /// A setup system call failed: %t1 says what it was for.
         pub SETUP_FAILED =
             0 "Unable to %t1 (errno=%d1 %E1). Exiting.",
