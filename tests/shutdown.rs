@@ -1,0 +1,963 @@
+//! Shutdown, logging and process-group edge cases (issue 12): crumb-init never harms
+//! what it supervises, never signals a process that is not its own descendant (outside
+//! a PID namespace of its own), and its shutdown deadline is a hard bound.
+//!
+//! Each test reproduces one item of the issue with the real binary and asserts the
+//! fixed behaviour. Whatever a test starts runs inside a PID namespace of its own, so
+//! that killing the namespace's PID 1 (which `Running` does when dropped, through
+//! `unshare --kill-child`) cleans up even after a failure.
+
+mod common;
+use common::*;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long after its grace deadline crumb-init may take to exit, whatever is left.
+const HARD_BOUND_SLACK: Duration = Duration::from_secs(4);
+const SIGRT_MARKER: i32 = 44; // SIGRTMIN+10: dequeued after every pending classic signal
+
+/// `program args...` as an ordinary process (not PID 1) under a shell that is PID 1 of
+/// a new PID namespace. The shell prints `init-exit <status>` when the program ends;
+/// then it exits (so the namespace ends and whatever is left is killed), or with
+/// `linger` it stays, keeping the namespace and what is left in it until the test
+/// kills it.
+fn beneath_pid1(program: &Path, args: &[&str], linger: bool) -> Command {
+    require_root();
+    let script = if linger {
+        r#""$@"; echo "init-exit $?"; exec sleep 1000"#
+    } else {
+        r#""$@"; echo "init-exit $?""#
+    };
+    let mut command = Command::new("unshare");
+    command
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
+        .args(["sh", "-c", script, "sh"])
+        .arg(program)
+        .args(args);
+    command
+}
+
+fn children(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn comm(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// The host PID of the child of `parent` that runs `name`, once it has run exec.
+fn child_named(parent: i32, name: &str) -> i32 {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Some(pid) = children(parent).into_iter().find(|&p| comm(p) == name) {
+            return pid;
+        }
+        assert!(Instant::now() < end, "{parent} started no {name}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The host PID of the process numbered `ns_pid` in the PID namespace of `ns_init`.
+fn host_pid(ns_init: i32, ns_pid: i32) -> Option<i32> {
+    let namespace = std::fs::read_link(format!("/proc/{ns_init}/ns/pid")).ok()?;
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let inner = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))?
+            .split_whitespace()
+            .last()?
+            .parse::<i32>()
+            .ok()?;
+        (inner == ns_pid && std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()? == namespace)
+            .then_some(pid)
+    })
+}
+
+fn status_field(pid: i32, key: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map(|v| v.trim().to_string())
+}
+
+/// CPU time (clock ticks) and context switches (voluntary and not) of `pid` so far.
+fn cpu_and_switches(pid: i32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after_comm: Vec<u64> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1) // the state letter
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the state.
+    let ticks = after_comm[11] + after_comm[12];
+    let switches = ["voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"]
+        .iter()
+        .map(|key| status_field(pid, key).unwrap().parse::<u64>().unwrap())
+        .sum();
+    (ticks, switches)
+}
+
+/// A pipe: (read end, write end), both close-on-exec.
+fn pipe() -> (OwnedFd, OwnedFd) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: a valid array of two descriptors.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: pipe2 returned two new descriptors that nothing else owns.
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
+/// A fresh (removed) file of this test, for a recorder to append to.
+fn record_file(name: &str) -> PathBuf {
+    let path = scratch().join(format!("shutdown-{name}"));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn file_lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Waits until `path` holds a line that satisfies `want` and returns it; fails at once
+/// if `init` ends first.
+fn await_in_file(
+    init: &mut Running,
+    path: &Path,
+    what: &str,
+    want: impl Fn(&str) -> bool,
+) -> String {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Some(line) = file_lines(path).into_iter().find(|l| want(l)) {
+            return line;
+        }
+        if let Some(status) = init.child.try_wait().unwrap() {
+            panic!(
+                "the init ended ({status}) before {what:?} in {}; it holds {:?}",
+                path.display(),
+                file_lines(path)
+            );
+        }
+        assert!(
+            Instant::now() < end,
+            "no {what:?} in {} within {DEADLINE:?}: {:?}",
+            path.display(),
+            file_lines(path)
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Sends the real-time marker to the recorder `pid` (writing to `path`) and waits until
+/// it has recorded it, so that anything sent to it before is in its record too; false
+/// if it dies (or is dying of a SIGKILL already sent) instead.
+fn survives_a_marker(pid: i32, path: &Path) -> bool {
+    let marker = format!("signal {SIGRT_MARKER} ");
+    // SAFETY: kill has no memory preconditions.
+    if unsafe { libc::kill(pid, SIGRT_MARKER) } != 0 {
+        return false;
+    }
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if file_lines(path).iter().any(|l| l.starts_with(&marker)) {
+            return true;
+        }
+        if state(pid).is_none_or(|s| s == 'Z' || s == 'X') {
+            return false;
+        }
+        assert!(
+            Instant::now() < end,
+            "{pid} neither recorded the marker nor died within {DEADLINE:?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The PID in a recorder's `ready <pid> <pgid> <sid>` line: [pid, pgid, sid].
+fn ready_ids(line: &str) -> Vec<i32> {
+    line.split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+/// The status in PID 1's `init-exit <status>` line, if it came within `within`.
+fn init_exit(init: &mut Running, within: Duration) -> Option<i32> {
+    init.expect_within(within, |l| l.starts_with("init-exit "))
+        .map(|l| l["init-exit ".len()..].parse().unwrap())
+}
+
+/// Runs `check` on every case, even after one has failed; then fails with what each
+/// failed case said, if any did.
+fn every_case<T: std::fmt::Debug>(cases: &[T], check: impl Fn(&T)) {
+    let failed: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(case)));
+            let panic = result.err()?;
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Some(format!("{case:?}: {message}"))
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
+}
+
+// ---- 1. A broken log pipe ------------------------------------------------------------
+
+/// One way of running the init over a recorder while the stream it logs to is a pipe
+/// whose reader goes away.
+#[derive(Debug)]
+struct BrokenLog {
+    name: &'static str,
+    program: PathBuf,
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    /// tini logs INFO and DEBUG on stdout; dumb-init everything on stderr.
+    on_stdout: bool,
+    /// The reader is gone before the init starts, rather than once the child is ready.
+    gone_at_start: bool,
+    /// The child ignores SIGPIPE (SIG_IGN) instead of recording it.
+    child_ignores_sigpipe: bool,
+}
+
+fn broken_log_pipe(case: &BrokenLog) {
+    let testkit = testkit_str();
+    let file = record_file(&format!("pipe-{}", case.name));
+    let file_str = file.display().to_string();
+    let mut args: Vec<&str> = case.args.to_vec();
+    args.extend([testkit.as_str(), "signal-log", &file_str, "--exit-on", "10"]);
+    if case.child_ignores_sigpipe {
+        args.extend(["--ignore", "13"]);
+    }
+    // As PID 1 (whether it is does not matter here): nothing can outlive the test.
+    let mut command = in_namespace(&case.program, &args);
+    command.envs(case.env.iter().copied());
+    let (reader, writer) = pipe();
+    let mut reader = Some(reader);
+    if case.gone_at_start {
+        reader = None;
+    }
+    let (stdout, stderr) = if case.on_stdout {
+        (Stream::To(Stdio::from(writer)), Stream::Read)
+    } else {
+        (Stream::Read, Stream::To(Stdio::from(writer)))
+    };
+    let mut init = Running::start_with(command, stdout, stderr);
+    await_in_file(&mut init, &file, "the child's ready line", |l| {
+        l.starts_with("ready ")
+    });
+    let pid = init.init_pid();
+    drop(reader.take()); // the log's reader is gone
+    // A harmless signal, which the init logs (a failed write, EPIPE and SIGPIPE).
+    send(pid, libc::SIGWINCH);
+    await_in_file(&mut init, &file, "SIGWINCH", |l| {
+        l.starts_with("signal 28 ")
+    });
+    // A real-time marker comes after any classic signal pending before it.
+    send(pid, SIGRT_MARKER);
+    await_in_file(&mut init, &file, "the marker", |l| {
+        l.starts_with(&format!("signal {SIGRT_MARKER} "))
+    });
+    // The init does nothing while nothing happens: no loop of failed writes.
+    let (ticks, switches) = cpu_and_switches(pid);
+    std::thread::sleep(Duration::from_secs(1));
+    let (ticks_after, switches_after) = cpu_and_switches(pid);
+    let got = file_lines(&file);
+    let sigpipes = got.iter().filter(|l| l.starts_with("signal 13 ")).count();
+    let spin = (ticks_after - ticks, switches_after - switches);
+    send(pid, libc::SIGUSR1); // the child's exit
+    let finished = init.finish();
+    assert_eq!(
+        (sigpipes, finished.status.code()),
+        (0, Some(0)),
+        "{}: SIGPIPE forwarded {sigpipes} times (the child got {:?}...); the init exited {}",
+        case.name,
+        &got[..got.len().min(6)],
+        finished.status
+    );
+    assert!(
+        spin.0 <= 5 && spin.1 <= 20,
+        "{}: the init was busy while idle with a broken log pipe: {} clock ticks of CPU and \
+         {} context switches in one second",
+        case.name,
+        spin.0,
+        spin.1
+    );
+}
+
+#[test]
+fn a_broken_log_pipe_neither_reaches_the_child_nor_makes_the_init_spin() {
+    let tini = named("tini");
+    let cases = [
+        // The issue's: `crumb-init -v ... 2>fifo` whose reader has gone.
+        BrokenLog {
+            name: "dumb-init-v",
+            program: bin().to_path_buf(),
+            args: &["-v"],
+            env: &[],
+            on_stdout: false,
+            gone_at_start: false,
+            child_ignores_sigpipe: false,
+        },
+        BrokenLog {
+            name: "dumb-init-debug-env-ignoring-child",
+            program: bin().to_path_buf(),
+            args: &[],
+            env: &[("DUMB_INIT_DEBUG", "1")],
+            on_stdout: false,
+            gone_at_start: false,
+            child_ignores_sigpipe: true,
+        },
+        // A log reader that was never there (`crumb-init -v cmd 2>&1 | dead-shipper`):
+        // the child's own "setsid complete" must not kill it before its exec either.
+        BrokenLog {
+            name: "dumb-init-v-gone-at-start",
+            program: bin().to_path_buf(),
+            args: &["-v"],
+            env: &[],
+            on_stdout: false,
+            gone_at_start: true,
+            child_ignores_sigpipe: false,
+        },
+        // tini -v logs "Spawned child process" (INFO, on stdout) at start-up.
+        BrokenLog {
+            name: "tini-v-gone-at-start",
+            program: tini.clone(),
+            args: &["-v", "--"],
+            env: &[],
+            on_stdout: true,
+            gone_at_start: true,
+            child_ignores_sigpipe: false,
+        },
+        // tini -vvv logs each signal (DEBUG, on stdout).
+        BrokenLog {
+            name: "tini-vvv-ignoring-child",
+            program: tini,
+            args: &["-vvv", "--"],
+            env: &[],
+            on_stdout: true,
+            gone_at_start: false,
+            child_ignores_sigpipe: true,
+        },
+    ];
+    every_case(&cases, broken_log_pipe);
+}
+
+// ---- 2. A stale process group during the grace period ---------------------------------
+
+/// The main child's group empties during the grace period and its number goes, by a
+/// forced PID reuse (ns_last_pid), to an unrelated session leader: a process that is
+/// not crumb-init's descendant (PID 1 of the namespace, a shell, is its parent).
+/// crumb-init, not PID 1 there, must never signal it: not a signal forwarded during the
+/// grace period, not the deadline's SIGKILL. A descendant of the init in a session of
+/// its own records what it gets, the witness that the init did send both.
+///
+/// With `member`, another process of the group outlives the main child and ends on the
+/// SIGTERM round: the group empties only then, not when the main child is reaped.
+fn stale_group(member: bool) {
+    let testkit = testkit_str();
+    let witness = record_file(&format!("stale-group-witness-{member}"));
+    let stranger = record_file(&format!("stale-group-stranger-{member}"));
+    let member_file = record_file(&format!("stale-group-member-{member}"));
+    let mut script = format!("setsid {testkit} signal-log {} & ", witness.display());
+    if member {
+        let m = member_file.display();
+        script += &format!(
+            "{testkit} signal-log {m} --exit-on 15 & \
+             until grep -q ready {m} 2>/dev/null; do sleep 0.01; done; "
+        );
+    }
+    script += &format!("exec {testkit} signals --exit-on 10");
+    let grace = Duration::from_secs(3);
+    let mut init = Running::start(beneath_pid1(
+        bin(),
+        &["--grace-period=3", "sh", "-c", &script],
+        true,
+    ));
+    let ready = init.expect("the main child", |l| l.starts_with("ready child "));
+    let main_ids: Vec<i32> = ready_ids(&ready[5..]);
+    let group = main_ids[1];
+    assert_eq!(
+        main_ids[0], group,
+        "the main child leads its group: {ready}"
+    );
+    await_in_file(&mut init, &witness, "the witness", |l| {
+        l.starts_with("ready ")
+    });
+    let pid1 = init.init_pid();
+    let crumb = child_named(pid1, "crumb-init");
+    let main_host = host_pid(pid1, group).expect("the main child's host PID");
+    let member_host = member.then(|| {
+        let line = await_in_file(&mut init, &member_file, "the member", |l| {
+            l.starts_with("ready ")
+        });
+        let ids = ready_ids(&line);
+        assert_eq!(
+            ids[1], group,
+            "the member is in the main child's group: {line}"
+        );
+        host_pid(pid1, ids[0]).expect("the member's host PID")
+    });
+
+    // The main child exits; the grace period starts with a SIGTERM round.
+    send(crumb, libc::SIGUSR1);
+    init.expect_line("child 10");
+    eventually("the main child is reaped", || state(main_host).is_none());
+    await_in_file(&mut init, &witness, "the witness's SIGTERM", |l| {
+        l.starts_with("signal 15 ")
+    });
+    if let Some(member_host) = member_host {
+        // The member ends on that round: the group is empty from now on.
+        eventually("the member is reaped", || state(member_host).is_none());
+    }
+
+    // The group's number goes to an unrelated session leader, started from outside
+    // crumb-init's tree: nsenter's child writes ns_last_pid, setsid -f forks.
+    let mut stranger_host = None;
+    for _attempt in 0..5 {
+        let _ = std::fs::remove_file(&stranger);
+        let started = Command::new("nsenter")
+            .args(["--target", &pid1.to_string(), "--pid", "--", "sh", "-c"])
+            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" signal-log "$3""#)
+            .args(["sh", &(group - 1).to_string(), &testkit])
+            .arg(&stranger)
+            .status()
+            .unwrap();
+        assert!(started.success(), "nsenter: {started}");
+        let line = await_in_file(&mut init, &stranger, "the stranger", |l| {
+            l.starts_with("ready ")
+        });
+        let ids = ready_ids(&line);
+        let host = host_pid(pid1, ids[0]).expect("the stranger's host PID");
+        if ids == [group, group, group] {
+            stranger_host = Some(host);
+            break;
+        }
+        // Another process took the number first: try again.
+        send(host, libc::SIGKILL);
+    }
+    let stranger_host = stranger_host.expect("could not give the group's number to a new process");
+    eventually("the stranger is PID 1's child, not crumb-init's", || {
+        status_field(stranger_host, "PPid:") == Some(pid1.to_string())
+    });
+
+    // A signal forwarded during the grace period; the witness shows it went out.
+    send(crumb, libc::SIGWINCH);
+    await_in_file(&mut init, &witness, "the witness's SIGWINCH", |l| {
+        l.starts_with("signal 28 ")
+    });
+    // The deadline: the witness is SIGKILLed, crumb-init exits with the child's status.
+    let code = init_exit(&mut init, grace + HARD_BOUND_SLACK);
+    let mut problems = Vec::new();
+    if code != Some(0) {
+        problems.push(format!("crumb-init's exit: {code:?}, not 0"));
+    }
+    if !survives_a_marker(stranger_host, &stranger) {
+        problems.push(format!(
+            "the stranger (PID {group} in the namespace) was killed"
+        ));
+    }
+    let got: Vec<String> = file_lines(&stranger)
+        .into_iter()
+        .filter(|l| l.starts_with("signal ") && !l.starts_with(&format!("signal {SIGRT_MARKER} ")))
+        .collect();
+    if !got.is_empty() {
+        problems.push(format!("the stranger got {got:?}"));
+    }
+    send(pid1, libc::SIGKILL); // ends the namespace and the stranger with it
+    let finished = init.finish();
+    assert!(
+        problems.is_empty(),
+        "{problems:?}; stderr: {}",
+        finished.stderr
+    );
+    // The witness really was in the init's reach all along.
+    assert!(
+        file_lines(&witness)
+            .iter()
+            .any(|l| l.starts_with("signal 28 ")),
+        "{:?}",
+        file_lines(&witness)
+    );
+}
+
+#[test]
+fn a_reused_process_group_id_is_never_signalled_during_the_grace_period() {
+    every_case(
+        &["the group empties with the main child", "later"],
+        |case| stale_group(*case == "later"),
+    );
+}
+
+// ---- 3. A SIGTERM right at start-up ---------------------------------------------------
+
+/// Runs `program args... sleep 2` `runs` times, sending SIGTERM to the init as soon as
+/// its child exists (before the child's setsid/setpgid, often); returns the exit codes.
+fn sigterm_at_start(program: &Path, args: &[&str], runs: usize) -> Vec<Option<i32>> {
+    (0..runs)
+        .map(|_| {
+            let mut child = Command::new(program)
+                .args(args)
+                .args(["sleep", "2"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let pid = child.id() as i32;
+            let path = format!("/proc/{pid}/task/{pid}/children");
+            let end = Instant::now() + DEADLINE;
+            while std::fs::read_to_string(&path).is_ok_and(|c| c.trim().is_empty()) {
+                assert!(Instant::now() < end, "the init started no child");
+            }
+            send(pid, libc::SIGTERM);
+            wait_deadline(&mut child, DEADLINE).code()
+        })
+        .collect()
+}
+
+#[test]
+fn a_sigterm_at_start_up_is_not_lost() {
+    let cases = [
+        (bin().to_path_buf(), &[][..], 30),
+        (named("tini"), &["-g", "--"][..], 15),
+    ];
+    every_case(&cases, |(program, args, runs)| {
+        let codes = sigterm_at_start(program, args, *runs);
+        let lost = codes.iter().filter(|&&c| c != Some(143)).count();
+        assert_eq!(
+            lost, 0,
+            "the SIGTERM was lost in {lost} of {runs} runs (exit codes {codes:?}; 143 is \
+             death by that SIGTERM)"
+        );
+    });
+}
+
+// ---- 4. SIGTERM for every descendant before any SIGKILL -------------------------------
+
+/// The issue's example: a session leader traps TERM and exits, leaving its child, which
+/// reaches the init (a subreaper, not PID 1) only after the first SIGTERM round. That
+/// orphan must get SIGTERM too, well before the deadline's SIGKILL.
+#[test]
+fn orphans_that_reach_the_init_during_the_grace_period_get_sigterm() {
+    let testkit = testkit_str();
+    let file = record_file("late-orphan");
+    let f = file.display();
+    let script = format!(
+        "setsid sh -c \"trap 'exit 0' TERM; {testkit} signal-log {f} --exit-on 15 & wait\" & \
+         until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; exit 3"
+    );
+    let started = Instant::now();
+    let mut init = Running::start(beneath_pid1(
+        bin(),
+        &["--grace-period=5", "sh", "-c", &script],
+        false,
+    ));
+    let code = init_exit(&mut init, Duration::from_secs(5) + HARD_BOUND_SLACK);
+    let took = started.elapsed();
+    let finished = init.finish();
+    let got = file_lines(&file);
+    assert!(
+        got.iter().any(|l| l.starts_with("signal 15 ")),
+        "the late orphan got no SIGTERM (it holds {got:?}); crumb-init exited {code:?} \
+         after {took:?}"
+    );
+    assert_eq!(code, Some(3), "{}", finished.stderr);
+    assert!(
+        took < Duration::from_secs(4),
+        "the orphan ended on SIGTERM, yet crumb-init took {took:?}"
+    );
+}
+
+/// 1,500 orphans in sessions of their own (no group kill reaches them) at once: the
+/// SIGTERM round reaches every one, however long /proc/thread-self/children is.
+#[test]
+fn every_one_of_1500_orphans_gets_sigterm() {
+    const ORPHANS: usize = 1500;
+    let testkit = testkit_str();
+    let file = record_file("1500-orphans");
+    let file_str = file.display().to_string();
+    let count = ORPHANS.to_string();
+    let mut init = Running::start(beneath_pid1(
+        bin(),
+        &[
+            "--grace-period=5",
+            &testkit,
+            "setsid-orphans",
+            &count,
+            &file_str,
+        ],
+        false,
+    ));
+    init.expect_line(&format!("orphans {ORPHANS}"));
+    let code = init_exit(&mut init, Duration::from_secs(5) + HARD_BOUND_SLACK);
+    let finished = init.finish();
+    let got = file_lines(&file);
+    let terms = got.iter().filter(|l| l.starts_with("term ")).count();
+    let others: Vec<&String> = got.iter().filter(|l| !l.starts_with("term ")).collect();
+    assert_eq!(
+        (terms, code),
+        (ORPHANS, Some(0)),
+        "{terms} of {ORPHANS} orphans got SIGTERM (the rest only SIGKILL); crumb-init \
+         exited {code:?}; {}",
+        finished.stderr
+    );
+    assert!(others.is_empty(), "{others:?}");
+}
+
+/// A SIGTERM to the init while the main child runs goes to the main child's group and
+/// starts the grace period; the main child dies of it, and a process it had started in
+/// a session of its own reaches the init only then, having got no SIGTERM. It must get
+/// one before the deadline's SIGKILL (`docker stop`: SIGTERM, then SIGKILL after 10 s).
+fn forwarded_sigterm_then_orphan(pid1: bool) {
+    let testkit = testkit_str();
+    let file = record_file(&format!("after-forwarded-term-{pid1}"));
+    let f = file.display();
+    let script = format!(
+        "setsid {testkit} signal-log {f} --exit-on 15 & \
+         until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; echo up; exec sleep 1000"
+    );
+    let args = ["--grace-period=5", "sh", "-c", &script];
+    let mut init = Running::start(if pid1 {
+        in_namespace(bin(), &args)
+    } else {
+        beneath_pid1(bin(), &args, false)
+    });
+    init.expect_line("up");
+    let crumb = if pid1 {
+        init.init_pid()
+    } else {
+        child_named(init.init_pid(), "crumb-init")
+    };
+    let started = Instant::now();
+    send(crumb, libc::SIGTERM);
+    let code = if pid1 {
+        init.finish().status.code()
+    } else {
+        let code = init_exit(&mut init, Duration::from_secs(5) + HARD_BOUND_SLACK);
+        init.finish();
+        code
+    };
+    let took = started.elapsed();
+    let got = file_lines(&file);
+    assert!(
+        got.iter().any(|l| l.starts_with("signal 15 ")),
+        "the setsid'd process got no SIGTERM, only the SIGKILL (it holds {got:?}); \
+         crumb-init exited {code:?} after {took:?}"
+    );
+    assert_eq!(code, Some(143));
+    assert!(took < Duration::from_secs(4), "{took:?}");
+}
+
+#[test]
+fn orphans_that_reach_the_init_after_a_forwarded_sigterm_get_sigterm_too() {
+    forwarded_sigterm_then_orphan(false);
+}
+
+/// The same as PID 1 (beyond the issue, which names "not PID 1"): the README says the
+/// others get SIGTERM at the child's exit "unless a terminating signal already went
+/// out", but that one went to the main child's group only.
+#[test]
+fn as_pid_1_too_processes_outside_the_group_get_sigterm_after_a_forwarded_one() {
+    forwarded_sigterm_then_orphan(true);
+}
+
+// ---- 5. The deadline is a hard bound ----------------------------------------------------
+
+/// The issue's: no /proc (so no list of children), a leftover in a session of its own.
+/// crumb-init (not PID 1) must exit with the main child's status soon after its
+/// deadline, whatever it could not kill. The leftover dies with the test's namespace.
+#[test]
+fn the_grace_deadline_holds_without_proc() {
+    require_root();
+    let inner = format!(
+        "{} --grace-period=2 sh -c 'setsid sleep 1000 & sleep 0.3; exit 3'",
+        bin().display()
+    );
+    let script = format!(
+        "while mountpoint -q /proc; do umount -l /proc || exit 99; done; \
+         if [ -e /proc/self ]; then echo proc-still-there; exit 99; fi; echo no-proc; \
+         {inner}; echo \"init-exit $?\""
+    );
+    let mut init = Running::start(in_namespace(Path::new("sh"), &["-c", &script]));
+    init.expect_line("no-proc");
+    let started = Instant::now();
+    let bound = Duration::from_millis(300) + Duration::from_secs(2) + HARD_BOUND_SLACK;
+    let code = init_exit(&mut init, bound);
+    let took = started.elapsed();
+    drop(init); // kills the namespace, and the leftover sleep in it
+    assert_eq!(
+        code,
+        Some(3),
+        "without /proc crumb-init was still running {took:?} after its start (the main child \
+         exits at 0.3 s, the grace period is 2 s)"
+    );
+    assert!(took < bound, "{took:?}");
+}
+
+/// A uid no one else runs as, so that RLIMIT_NPROC counts only the forker's processes.
+const FORKER_UID: u32 = 1_987_654_322;
+
+fn processes_of(uid: u32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let real = status_field(pid, "Uid:")?;
+            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
+        })
+        .collect()
+}
+
+/// A tree that calls setsid() and forks forever, held at 64 processes by RLIMIT_NPROC
+/// (as another user): the SIGKILL rounds of crumb-init (not PID 1) never catch up with
+/// it, yet crumb-init must exit with the main child's status within a bounded time
+/// after its deadline. As PID 1 (kill(-1)) it does today.
+#[test]
+fn the_grace_deadline_holds_against_a_tree_that_forks_forever() {
+    assert!(
+        processes_of(FORKER_UID).is_empty(),
+        "uid {FORKER_UID} in use"
+    );
+    let testkit = world_readable_copy(&testkit(), "testkit");
+    let script = format!(
+        "setpriv --reuid={FORKER_UID} --regid={FORKER_UID} --clear-groups \
+         prlimit --nproc=64:64 -- {} setsid-forker & sleep 0.5; exit 3",
+        testkit.display()
+    );
+    let grace = Duration::from_secs(1);
+    for pid1 in [true, false] {
+        let args = ["--grace-period=1", "sh", "-c", &script];
+        let started = Instant::now();
+        let mut init = Running::start(if pid1 {
+            in_namespace(bin(), &args)
+        } else {
+            beneath_pid1(bin(), &args, false)
+        });
+        let bound = Duration::from_millis(500) + grace + HARD_BOUND_SLACK;
+        let code = if pid1 {
+            let end = Instant::now() + bound;
+            loop {
+                if let Some(status) = init.child.try_wait().unwrap() {
+                    break status.code();
+                }
+                if Instant::now() > end {
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        } else {
+            init_exit(&mut init, bound)
+        };
+        let took = started.elapsed();
+        drop(init); // the namespace ends: so does the forker, whatever happened
+        eventually("the forker's processes are gone", || {
+            processes_of(FORKER_UID).is_empty()
+        });
+        assert_eq!(
+            code,
+            Some(3),
+            "pid1={pid1}: crumb-init was still running {took:?} after start, its deadline \
+             {grace:?} after the main child's exit at 0.5 s"
+        );
+    }
+}
+
+// ---- 6. An explicit --grace-period=0 wins over CRUMB_GRACE_PERIOD --------------------
+
+/// `-v` shows whether a grace period started; a leftover that ignores SIGTERM shows how
+/// long it lasted. As PID 1, so the leftover dies with the namespace.
+fn grace_run(options: &[&str], env: Option<&str>) -> (Output, Duration) {
+    let mut args = vec!["-v"];
+    args.extend(options);
+    args.extend(["sh", "-c", "trap '' TERM; sleep 30 & sleep 0.2; exit 5"]);
+    let mut command = in_namespace(bin(), &args);
+    if let Some(seconds) = env {
+        command.env("CRUMB_GRACE_PERIOD", seconds);
+    }
+    let started = Instant::now();
+    let out = run(command);
+    (out, started.elapsed())
+}
+
+#[test]
+fn an_explicit_grace_period_of_0_wins_over_the_environment() {
+    let started_line = |seconds: u32| format!("Giving the remaining processes {seconds} seconds");
+    // Controls: the environment alone gives a grace period; an explicit 1 beats it.
+    let (out, took) = grace_run(&[], Some("1"));
+    assert_eq!(out.code(), 5, "{out:?}");
+    assert!(out.stderr.contains(&started_line(1)), "{}", out.stderr);
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    let (out, _) = grace_run(&["--grace-period=1"], Some("3"));
+    assert!(out.stderr.contains(&started_line(1)), "{}", out.stderr);
+
+    for options in [&["--grace-period=0"][..], &["--grace-period", "0"][..]] {
+        let (out, took) = grace_run(options, Some("3"));
+        assert_eq!(out.code(), 5, "{options:?}: {out:?}");
+        assert!(
+            !out.stderr.contains("Giving the remaining processes"),
+            "{options:?} with CRUMB_GRACE_PERIOD=3 still gave a grace period:\n{}",
+            out.stderr
+        );
+        assert!(
+            took < Duration::from_secs(2),
+            "{options:?} with CRUMB_GRACE_PERIOD=3: {took:?}, the grace period was waited out"
+        );
+    }
+}
+
+// ---- 7. Delays that cannot work are usage errors ---------------------------------------
+
+/// Runs `crumb-init args... sh -c 'echo ran'`; returns the output.
+fn with_options(args: &[&str], env: Option<&str>) -> Output {
+    let mut all = args.to_vec();
+    all.extend(["sh", "-c", "echo ran"]);
+    let mut command = plain(bin(), &all);
+    command.env_remove("CRUMB_GRACE_PERIOD");
+    if let Some(seconds) = env {
+        command.env("CRUMB_GRACE_PERIOD", seconds);
+    }
+    run(command)
+}
+
+#[test]
+fn delays_that_cannot_work_are_usage_errors() {
+    let rejected: [(&[&str], Option<&str>); 12] = [
+        // Signals that cannot be held (KILL, STOP) or that are never forwarded (CHLD).
+        (&["--delay=KILL:1"], None),
+        (&["--delay=STOP:1"], None),
+        (&["--delay=CHLD:1"], None),
+        (&["--delay=9:1"], None),
+        (&["--delay=SIGSTOP:1"], None),
+        // A terminating signal held at least as long as the grace period: SIGKILL would
+        // come before it.
+        (&["--delay=TERM:10", "--grace-period=2"], None),
+        (&["--grace-period=2", "--delay=TERM:10"], None),
+        (&["--delay=TERM:2", "--grace-period=2"], None),
+        (&["--delay=INT:5", "--grace-period=3"], None),
+        // USR1 is rewritten to TERM: terminating once forwarded.
+        (
+            &["-r", "10:15", "--delay=USR1:10", "--grace-period=2"],
+            None,
+        ),
+        // The grace period from the environment.
+        (&["--delay=TERM:10"], Some("2")),
+        (&["--delay=HUP:3"], Some("3")),
+    ];
+    let mut wrong = Vec::new();
+    for (args, env) in rejected {
+        let out = with_options(args, env);
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        if !(out.code() == 1
+            && out.stdout.is_empty()
+            && lines.len() == 1
+            && lines[0].contains("--delay"))
+        {
+            wrong.push(format!("{args:?} CRUMB_GRACE_PERIOD={env:?}: {out:?}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "want exit 1 and one line naming --delay on stderr, nothing run; got:\n{}",
+        wrong.join("\n")
+    );
+    // What does work stays accepted.
+    let accepted: [(&[&str], Option<&str>); 4] = [
+        (&["--delay=TERM:1", "--grace-period=2"], None),
+        (&["--delay=USR1:10", "--grace-period=2"], None),
+        (&["--delay=TERM:10"], None),
+        (&["--delay=TERM:1"], Some("2")),
+    ];
+    for (args, env) in accepted {
+        let out = with_options(args, env);
+        assert_eq!(
+            (out.code(), out.stdout.as_str(), out.stderr.as_str()),
+            (0, "ran\n", ""),
+            "{args:?} CRUMB_GRACE_PERIOD={env:?}"
+        );
+    }
+}
+
+// ---- Found beside the issue --------------------------------------------------------------
+
+/// dumb-init's farewell SIGTERM goes to the child's process group only. Not PID 1,
+/// crumb-init is a subreaper, so a setsid'd orphan is its child when the main child
+/// exits; without an option that asks for it (--grace-period, --signal-all) it must not
+/// signal that orphan, as Debian's dumb-init does not. Side by side.
+#[test]
+fn without_a_grace_period_a_setsid_orphan_gets_no_sigterm_at_exit_as_with_dumb_init() {
+    let testkit = testkit_str();
+    let mut outcomes = Vec::new();
+    for (name, program) in [
+        ("crumb-init", bin().to_path_buf()),
+        ("dumb-init", PathBuf::from("/usr/bin/dumb-init")),
+    ] {
+        assert!(program.exists(), "{}", program.display());
+        let file = record_file(&format!("farewell-{name}"));
+        let f = file.display();
+        let script = format!(
+            "setsid {testkit} signal-log {f} & \
+             until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; exit 4"
+        );
+        let mut init = Running::start(beneath_pid1(&program, &["sh", "-c", &script], true));
+        let code = init_exit(&mut init, DEADLINE);
+        let pid1 = init.init_pid();
+        let ready = file_lines(&file)
+            .into_iter()
+            .find(|l| l.starts_with("ready "));
+        let orphan = ready
+            .and_then(|l| host_pid(pid1, ready_ids(&l)[0]))
+            .expect("the orphan");
+        let alive = survives_a_marker(orphan, &file);
+        let got: Vec<String> = file_lines(&file)
+            .into_iter()
+            .filter(|l| l.starts_with("signal ") && !l.contains(&format!(" {SIGRT_MARKER} ")))
+            .map(|l| l.split(" from ").next().unwrap().to_string())
+            .collect();
+        send(pid1, libc::SIGKILL);
+        init.finish();
+        outcomes.push((name, code, alive, got));
+    }
+    // Debian's dumb-init: exit 4, the orphan lives and got nothing.
+    let want = (Some(4), true, &Vec::<String>::new());
+    assert_eq!(
+        (outcomes[1].1, outcomes[1].2, &outcomes[1].3),
+        want,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        (outcomes[0].1, outcomes[0].2, &outcomes[0].3),
+        want,
+        "crumb-init vs dumb-init (exit code, whether the setsid'd orphan lives, what it \
+         got): {outcomes:?}"
+    );
+}
