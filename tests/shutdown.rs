@@ -374,6 +374,37 @@ fn a_broken_log_pipe_neither_reaches_the_child_nor_makes_the_init_spin() {
 
 // ---- 2. A stale process group during the grace period ---------------------------------
 
+/// Gives the number `number` of the PID namespace of `pid1` to a new session leader
+/// that records its signals in `file`: a stranger to crumb-init, started from outside
+/// its tree (nsenter's child writes ns_last_pid, then `setsid -f` forks), whose parent
+/// becomes PID 1. Returns its host PID.
+fn stranger_takes(init: &mut Running, pid1: i32, number: i32, file: &Path) -> i32 {
+    let testkit = testkit_str();
+    for _attempt in 0..5 {
+        let _ = std::fs::remove_file(file);
+        let started = Command::new("nsenter")
+            .args(["--target", &pid1.to_string(), "--pid", "--", "sh", "-c"])
+            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" signal-log "$3""#)
+            .args(["sh", &(number - 1).to_string(), &testkit])
+            .arg(file)
+            .status()
+            .unwrap();
+        assert!(started.success(), "nsenter: {started}");
+        let line = await_in_file(init, file, "the stranger", |l| l.starts_with("ready "));
+        let ids = ready_ids(&line);
+        let host = host_pid(pid1, ids[0]).expect("the stranger's host PID");
+        if ids == [number, number, number] {
+            eventually("the stranger is PID 1's child", || {
+                status_field(host, "PPid:") == Some(pid1.to_string())
+            });
+            return host;
+        }
+        // Another process took the number first: try again.
+        send(host, libc::SIGKILL);
+    }
+    panic!("could not give the number {number} to a new process");
+}
+
 /// The main child's group empties during the grace period and its number goes, by a
 /// forced PID reuse (ns_last_pid), to an unrelated session leader: a process that is
 /// not crumb-init's descendant (PID 1 of the namespace, a shell, is its parent).
@@ -440,35 +471,7 @@ fn stale_group(member: bool) {
         eventually("the member is reaped", || state(member_host).is_none());
     }
 
-    // The group's number goes to an unrelated session leader, started from outside
-    // crumb-init's tree: nsenter's child writes ns_last_pid, setsid -f forks.
-    let mut stranger_host = None;
-    for _attempt in 0..5 {
-        let _ = std::fs::remove_file(&stranger);
-        let started = Command::new("nsenter")
-            .args(["--target", &pid1.to_string(), "--pid", "--", "sh", "-c"])
-            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" signal-log "$3""#)
-            .args(["sh", &(group - 1).to_string(), &testkit])
-            .arg(&stranger)
-            .status()
-            .unwrap();
-        assert!(started.success(), "nsenter: {started}");
-        let line = await_in_file(&mut init, &stranger, "the stranger", |l| {
-            l.starts_with("ready ")
-        });
-        let ids = ready_ids(&line);
-        let host = host_pid(pid1, ids[0]).expect("the stranger's host PID");
-        if ids == [group, group, group] {
-            stranger_host = Some(host);
-            break;
-        }
-        // Another process took the number first: try again.
-        send(host, libc::SIGKILL);
-    }
-    let stranger_host = stranger_host.expect("could not give the group's number to a new process");
-    eventually("the stranger is PID 1's child, not crumb-init's", || {
-        status_field(stranger_host, "PPid:") == Some(pid1.to_string())
-    });
+    let stranger_host = stranger_takes(&mut init, pid1, group, &stranger);
 
     // A signal forwarded during the grace period; the witness shows it went out.
     send(crumb, libc::SIGWINCH);
@@ -959,5 +962,131 @@ fn without_a_grace_period_a_setsid_orphan_gets_no_sigterm_at_exit_as_with_dumb_i
         want,
         "crumb-init vs dumb-init (exit code, whether the setsid'd orphan lives, what it \
          got): {outcomes:?}"
+    );
+}
+
+/// Opens another, non-blocking, write end of the pipe whose read end is `reader`.
+fn second_writer(reader: &OwnedFd) -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(format!("/proc/self/fd/{}", reader.as_raw_fd()))
+        .unwrap()
+}
+
+fn set_nonblocking(fd: &OwnedFd, on: bool) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl on a descriptor this test owns.
+    unsafe {
+        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+        let flags = if on {
+            flags | libc::O_NONBLOCK
+        } else {
+            flags & !libc::O_NONBLOCK
+        };
+        libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags);
+    }
+}
+
+/// Reads whatever the pipe holds now, without blocking.
+fn drain_now(reader: &OwnedFd) {
+    use std::io::Read;
+    set_nonblocking(reader, true);
+    let mut file = std::fs::File::from(reader.try_clone().unwrap());
+    let mut buffer = [0u8; 65536];
+    while file.read(&mut buffer).is_ok_and(|n| n > 0) {}
+}
+
+/// Fills an empty pipe (16 pages of 4 KiB) but for `room` bytes at the end of its last
+/// page: a write of up to `room` bytes still fits, the next one blocks.
+fn fill_but(writer: &mut std::fs::File, room: usize) {
+    use std::io::Write;
+    const PAGE: usize = 4096;
+    for _ in 0..15 {
+        assert_eq!(writer.write(&[b'.'; PAGE]).unwrap(), PAGE);
+    }
+    let last = PAGE - room;
+    assert_eq!(writer.write(&vec![b'.'; last]).unwrap(), last);
+    assert!(
+        writer.write(&[b'.'; PAGE]).is_err(),
+        "the pipe is larger than 64 KiB"
+    );
+}
+
+/// dumb-init's farewell, without a grace period: when the main child exits, SIGTERM to
+/// its group. crumb-init (not PID 1) reaps the main child first, logs, then sends it;
+/// when the log is a pipe that is full (a stalled reader, with -v), it waits in that
+/// write with the main child reaped, and the group's number may be reused meanwhile.
+/// The farewell must not reach the new owner of the number. (Debian's dumb-init has
+/// the same order; the rule here is crumb-init's own.)
+#[test]
+fn the_farewell_sigterm_never_reaches_a_reused_group_id() {
+    let testkit = testkit_str();
+    let stranger = record_file("farewell-stranger");
+    let (reader, writer) = pipe();
+    let mut filler = second_writer(&reader);
+    let mut init = Running::start_with(
+        beneath_pid1(bin(), &["-v", &testkit, "signals", "--exit-on", "10"], true),
+        Stream::Read,
+        Stream::To(Stdio::from(writer)),
+    );
+    let ready = init.expect("the main child", |l| l.starts_with("ready child "));
+    let group = ready_ids(&ready[5..])[1];
+    let pid1 = init.init_pid();
+    let main_host = host_pid(pid1, group).expect("the main child's host PID");
+    // Start-up lines are all written (the child's last one before its exec): the log
+    // pipe is emptied, then filled so that only the first line after the main child's
+    // exit fits, written before it is reaped; the next one blocks, after the reap.
+    drain_now(&reader);
+    fill_but(&mut filler, "[crumb-init] Received signal 17.\n".len());
+    let crumb = child_named(pid1, "crumb-init");
+    send(main_host, libc::SIGUSR1); // the main child exits
+    init.expect_line("child 10");
+    let in_write = || {
+        state(crumb) == Some('S')
+            && std::fs::read_to_string(format!("/proc/{crumb}/syscall"))
+                .is_ok_and(|s| s.split_whitespace().next() == Some(&libc::SYS_write.to_string()))
+    };
+    eventually("crumb-init waits in a log write", in_write);
+    // Still there a while later: blocked, not passing through a write that fits.
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        in_write(),
+        "crumb-init went on although its log pipe is full"
+    );
+    // Today the main child is reaped by now. Were it still a zombie, its number could
+    // not be reused: the window this test is about would be closed.
+    let stranger_host = state(main_host)
+        .is_none()
+        .then(|| stranger_takes(&mut init, pid1, group, &stranger));
+    // The log's reader comes back: crumb-init goes on and says goodbye.
+    set_nonblocking(&reader, false);
+    drop(filler);
+    let log = std::thread::spawn(move || {
+        use std::io::Read;
+        let mut text = Vec::new();
+        let _ = std::fs::File::from(reader).read_to_end(&mut text);
+        String::from_utf8_lossy(&text).replace(&".".repeat(64), "")
+    });
+    let code = init_exit(&mut init, DEADLINE);
+    let alive = stranger_host.is_none_or(|host| survives_a_marker(host, &stranger));
+    let got: Vec<String> = file_lines(&stranger)
+        .into_iter()
+        .filter(|l| l.starts_with("signal ") && !l.starts_with(&format!("signal {SIGRT_MARKER} ")))
+        .collect();
+    send(pid1, libc::SIGKILL);
+    init.finish();
+    let log = log.join().unwrap();
+    assert!(
+        log.contains("Forwarded signal 15 to children."),
+        "the farewell was not sent at all: {log}"
+    );
+    assert_eq!(
+        (code, alive, got),
+        (Some(0), true, vec![]),
+        "crumb-init's exit, whether the stranger (PID {group}) lives, what it got; log: {}",
+        log.trim_start_matches('.')
     );
 }
