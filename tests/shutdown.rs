@@ -1090,3 +1090,34 @@ fn the_farewell_sigterm_never_reaches_a_reused_group_id() {
         log.trim_start_matches('.')
     );
 }
+
+/// Once the main child has exited there is no job left to suspend, but a SIGTSTP
+/// during the grace period (not PID 1) still stops every remaining process and then
+/// crumb-init itself: its deadline waits for a SIGCONT that may never come.
+#[test]
+fn a_sigtstp_during_the_grace_period_does_not_suspend_the_deadline() {
+    let script = "trap '' TERM; setsid sleep 1000 & sleep 0.2; echo exiting; exit 3";
+    let mut init = Running::start(beneath_pid1(
+        bin(),
+        &["--grace-period=2", "sh", "-c", script],
+        false,
+    ));
+    init.expect_line("exiting");
+    let crumb = child_named(init.init_pid(), "crumb-init");
+    // The setsid'd sleep is crumb-init's child once the main child has exited; the
+    // grace period runs once the main child (sh, even as a zombie) is gone from the list.
+    eventually("the main child is reaped", || {
+        let now = children(crumb);
+        !now.is_empty() && now.iter().all(|&c| comm(c) == "sleep")
+    });
+    send(crumb, libc::SIGTSTP);
+    let code = init_exit(&mut init, Duration::from_secs(2) + HARD_BOUND_SLACK);
+    let stopped = state(crumb);
+    drop(init); // ends the namespace, stopped processes and all
+    assert_eq!(
+        code,
+        Some(3),
+        "crumb-init did not exit {:?} after its 2 s deadline (its state: {stopped:?})",
+        HARD_BOUND_SLACK
+    );
+}
