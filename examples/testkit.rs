@@ -33,6 +33,9 @@
 //! - `setsid-forker`: ignores SIGTERM, then it and every process it makes call
 //!   setsid() and fork in a loop, forever (retrying every millisecond when fork fails).
 //!   Only ever run it under a pids limit.
+//! - `seize PID`: attaches to PID with PTRACE_SEIZE, says `seized`, then sleeps until
+//!   killed without ever waiting for its tracee: a tracer that hangs. A tracee that
+//!   dies meanwhile stays a zombie its parent cannot reap.
 
 use std::io::Write;
 use std::process::exit;
@@ -406,6 +409,23 @@ fn setsid_forker() -> ! {
     }
 }
 
+fn seize(pid: i32) -> ! {
+    // SAFETY: PTRACE_SEIZE takes no address or data here; pause has no preconditions.
+    unsafe {
+        if libc::ptrace(libc::PTRACE_SEIZE, pid, 0, 0) != 0 {
+            eprintln!(
+                "testkit: PTRACE_SEIZE {pid}: {}",
+                std::io::Error::last_os_error()
+            );
+            exit(3);
+        }
+        say("seized");
+        loop {
+            libc::pause();
+        }
+    }
+}
+
 fn now_ns() -> u128 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -461,9 +481,10 @@ fn main() {
             setsid_orphans(number(1) as usize, args.get(2).map_or("-", String::as_str))
         }
         Some("setsid-forker") => setsid_forker(),
+        Some("seize") => seize(number(1) as i32),
         _ => {
             eprintln!(
-                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|signal-log FILE|setsid-orphans N FILE|setsid-forker"
+                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|signal-log FILE|setsid-orphans N FILE|setsid-forker|seize PID"
             );
             exit(2);
         }
