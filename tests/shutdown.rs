@@ -600,20 +600,184 @@ fn sigterm_at_start(program: &Path, args: &[&str], runs: usize) -> Vec<Option<i3
         .collect()
 }
 
+/// The fields of /proc/<pid>/stat after the command: state, ppid, pgrp, session...
+fn stat_fields(pid: i32) -> Vec<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap_or_default()
+        .rsplit(')')
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `signal` is pending for `pid` (for the process or its thread).
+fn pending(pid: i32, signal: i32) -> bool {
+    ["SigPnd:", "ShdPnd:"].iter().any(|key| {
+        status_field(pid, key)
+            .and_then(|mask| u64::from_str_radix(&mask, 16).ok())
+            .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
+    })
+}
+
+/// The window held open: the init's child is stopped (SIGSTOP cannot be blocked) as
+/// soon as it exists, and if it had not yet left the init's session (or group, with
+/// `own_group`), SIGTERM goes to the init while it is stopped there. The child is
+/// continued once the init has taken the SIGTERM (or after a second, should the init
+/// wait for its child first). Returns the init's exit code, and whether the window
+/// was caught open.
+fn sigterm_in_the_window(
+    program: &Path,
+    args: &[&str],
+    own_group: bool,
+    cpu: Option<usize>,
+) -> (Option<i32>, bool) {
+    let mut command = match cpu {
+        // On the CPU the hog keeps busy, at the lowest priority: the new child waits
+        // its turn there, while the test (on another CPU) stops it.
+        Some(cpu) => {
+            let mut command = Command::new("taskset");
+            command
+                .args(["-c", &cpu.to_string(), "nice", "-n", "19"])
+                .arg(program);
+            command
+        }
+        None => Command::new(program),
+    };
+    let mut init = command
+        .args(args)
+        .args(["sleep", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = init.id() as i32;
+    let end = Instant::now() + DEADLINE;
+    let child = loop {
+        if let Some(&child) = children(pid).first() {
+            break child;
+        }
+        assert!(Instant::now() < end, "the init started no child");
+    };
+    send(child, libc::SIGSTOP);
+    eventually("the child stops", || {
+        stat_fields(child).first().map(String::as_str) == Some("T")
+    });
+    let fields = stat_fields(child);
+    let (group, session) = (
+        fields[2].parse::<i32>().unwrap(),
+        fields[3].parse::<i32>().unwrap(),
+    );
+    let open = if own_group {
+        group != child
+    } else {
+        session != child
+    };
+    send(pid, libc::SIGTERM);
+    let taken = Instant::now() + Duration::from_secs(1);
+    while (pending(pid, libc::SIGTERM) || state(pid) != Some('S')) && Instant::now() < taken {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    send(child, libc::SIGCONT);
+    (wait_deadline(&mut init, DEADLINE).code(), open)
+}
+
+/// A busy loop on the last CPU this test may use (none if it has only one): a process
+/// put there at low priority waits its turn.
+struct Hog {
+    cpu: Option<usize>,
+    process: Option<std::process::Child>,
+}
+
+impl Hog {
+    fn start() -> Hog {
+        // SAFETY: a zeroed cpu_set_t is valid; sched_getaffinity fills it.
+        let cpus: Vec<usize> = unsafe {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set);
+            (0..libc::CPU_SETSIZE as usize)
+                .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+                .collect()
+        };
+        if cpus.len() < 2 {
+            return Hog {
+                cpu: None,
+                process: None,
+            };
+        }
+        let cpu = *cpus.last().unwrap();
+        let process = Command::new("taskset")
+            .args(["-c", &cpu.to_string(), "sh", "-c", "while :; do :; done"])
+            .spawn()
+            .unwrap();
+        Hog {
+            cpu: Some(cpu),
+            process: Some(process),
+        }
+    }
+}
+
+impl Drop for Hog {
+    fn drop(&mut self) {
+        if let Some(process) = self.process.as_mut() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+#[derive(Debug)]
+enum StartUp {
+    /// The issue's: SIGTERM as soon as the child exists, this many runs.
+    AsSoonAsTheChildExists(usize),
+    /// The window held open, so that a busy machine cannot close it first: five runs
+    /// that caught the child before its setsid (setpgid when true, for tini -g).
+    HeldOpen(bool),
+}
+
 #[test]
 fn a_sigterm_at_start_up_is_not_lost() {
+    let tini = named("tini");
     let cases = [
-        (bin().to_path_buf(), &[][..], 30),
-        (named("tini"), &["-g", "--"][..], 15),
+        (bin(), &[][..], StartUp::AsSoonAsTheChildExists(30)),
+        (
+            tini.as_path(),
+            &["-g", "--"][..],
+            StartUp::AsSoonAsTheChildExists(15),
+        ),
+        (bin(), &[][..], StartUp::HeldOpen(false)),
+        (tini.as_path(), &["-g", "--"][..], StartUp::HeldOpen(true)),
     ];
-    every_case(&cases, |(program, args, runs)| {
-        let codes = sigterm_at_start(program, args, *runs);
-        let lost = codes.iter().filter(|&&c| c != Some(143)).count();
-        assert_eq!(
-            lost, 0,
-            "the SIGTERM was lost in {lost} of {runs} runs (exit codes {codes:?}; 143 is \
-             death by that SIGTERM)"
-        );
+    every_case(&cases, |(program, args, how)| match how {
+        StartUp::AsSoonAsTheChildExists(runs) => {
+            let codes = sigterm_at_start(program, args, *runs);
+            let lost = codes.iter().filter(|&&c| c != Some(143)).count();
+            assert_eq!(
+                lost, 0,
+                "the SIGTERM was lost in {lost} of {runs} runs (exit codes {codes:?}; 143 is \
+                 death by that SIGTERM)"
+            );
+        }
+        StartUp::HeldOpen(own_group) => {
+            let hog = Hog::start();
+            let mut caught = 0;
+            for _attempt in 0..200 {
+                let (code, open) = sigterm_in_the_window(program, args, *own_group, hog.cpu);
+                assert_eq!(
+                    code,
+                    Some(143),
+                    "the SIGTERM was lost (the child caught before leaving the init's \
+                     session or group: {open})"
+                );
+                caught += usize::from(open);
+                if caught == 5 {
+                    return;
+                }
+            }
+            panic!("caught the child before its setsid/setpgid only {caught} times");
+        }
     });
 }
 
