@@ -21,6 +21,21 @@
 //!   On SIGRTMAX-1 (63) it stops forking, reaps its own children, waits (10 s at most)
 //!   until no process of its /proc is a zombie, prints `zombies [<pid> ...]` (what is
 //!   still left) and exits 7.
+//! - `signal-log FILE [--ignore N[,N...]] [--exit-on N[,N...]]`: as `signals`, but
+//!   appends to FILE (`-` for stdout), so that it can record while its stdout is not
+//!   the test's: `ready <pid> <pgid> <sid>`, then `signal <signo> from <sender pid>` for
+//!   each signal. The `--ignore` signals are set to SIG_IGN (the rest are blocked and
+//!   waited for); exits 0 after an `--exit-on` signal (default: none).
+//! - `setsid-orphans N FILE`: forks N children that each call setsid() (so that no
+//!   process-group kill reaches them) and wait for signals, appending `term <pid>` to
+//!   FILE and exiting 0 on SIGTERM (`signal <signo> <pid>` for any other); once all N
+//!   are set up it prints `orphans N` and exits 0, leaving them as orphans.
+//! - `setsid-forker`: ignores SIGTERM, then it and every process it makes call
+//!   setsid() and fork in a loop, forever (retrying every millisecond when fork fails).
+//!   Only ever run it under a pids limit.
+//! - `seize PID`: attaches to PID with PTRACE_SEIZE, says `seized`, then sleeps until
+//!   killed without ever waiting for its tracee: a tracer that hangs. A tracee that
+//!   dies meanwhile stays a zombie its parent cannot reap.
 //! - `record NAME FILE`: blocks all 64 signals (glibc's own 32 and 33 too, which libc's
 //!   sigfillset leaves out), appends `NAME ready <pid> <ppid> <pgid> <sid>` to FILE, then
 //!   `NAME <signo>` for each signal it receives; exits 0 after SIGRTMAX (64). For tests
@@ -261,6 +276,161 @@ fn signal_storm() {
     }
 }
 
+/// Appends `line` and a newline to `fd` in one write(2), so that lines of several
+/// processes sharing the file do not mix. Only libc calls: usable right after fork.
+fn append_line(fd: i32, line: &str) {
+    let line = format!("{line}\n");
+    // SAFETY: a valid buffer of that length.
+    let _ = unsafe { libc::write(fd, line.as_ptr().cast(), line.len()) };
+}
+
+fn open_log(path: &str) -> i32 {
+    if path == "-" {
+        return 1;
+    }
+    let c_path = std::ffi::CString::new(path).unwrap_or_default();
+    // SAFETY: a NUL-terminated path; the mode is an integer.
+    let fd = unsafe {
+        libc::open(
+            c_path.as_ptr(),
+            libc::O_WRONLY | libc::O_APPEND | libc::O_CREAT | libc::O_CLOEXEC,
+            0o644,
+        )
+    };
+    if fd < 0 {
+        eprintln!("testkit: cannot open {path}");
+        exit(3);
+    }
+    fd
+}
+
+fn signal_list(args: &[String], option: &str) -> Vec<i32> {
+    args.iter()
+        .position(|a| a == option)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.split(',').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+fn signal_log(args: &[String]) {
+    let Some(path) = args.first() else {
+        eprintln!("usage: testkit signal-log FILE [--ignore N,..] [--exit-on N,..]");
+        exit(2);
+    };
+    let fd = open_log(path);
+    let ignore = signal_list(args, "--ignore");
+    let exit_on = signal_list(args, "--exit-on");
+    let mut set = all_signals();
+    for &signal in &ignore {
+        // SAFETY: plain calls on a valid set; SIG_IGN is a valid disposition.
+        unsafe {
+            libc::sigdelset(&mut set, signal);
+            libc::signal(signal, libc::SIG_IGN);
+        }
+    }
+    // SAFETY: a valid set; the old mask is not wanted.
+    unsafe {
+        let empty = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    // SAFETY: plain id queries.
+    let (pid, pgid, sid) = unsafe { (libc::getpid(), libc::getpgrp(), libc::getsid(0)) };
+    append_line(fd, &format!("ready {pid} {pgid} {sid}"));
+    loop {
+        // SAFETY: a zeroed siginfo_t is a valid out-parameter.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid set and siginfo pointer.
+        let signal = unsafe { libc::sigwaitinfo(&set, &mut info) };
+        if signal <= 0 {
+            continue;
+        }
+        // SAFETY: si_pid is set for signals sent by kill(2) (0 otherwise).
+        let sender = unsafe { info.si_pid() };
+        append_line(fd, &format!("signal {signal} from {sender}"));
+        if exit_on.contains(&signal) {
+            exit(0);
+        }
+    }
+}
+
+fn setsid_orphans(count: usize, path: &str) {
+    let fd = open_log(path);
+    let set = block_all();
+    let mut ready = [0i32; 2];
+    // SAFETY: a valid array of two descriptors.
+    if unsafe { libc::pipe2(ready.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        eprintln!("testkit: pipe failed");
+        exit(3);
+    }
+    for _ in 0..count {
+        if fork() == 0 {
+            // SAFETY: only system calls from here on; the parent is single-threaded.
+            unsafe {
+                libc::close(ready[0]);
+                libc::setsid();
+                libc::write(ready[1], b"+".as_ptr().cast(), 1);
+                libc::close(ready[1]);
+                let pid = libc::getpid();
+                loop {
+                    let signal = libc::sigwaitinfo(&set, std::ptr::null_mut());
+                    if signal == libc::SIGTERM {
+                        append_line(fd, &format!("term {pid}"));
+                        libc::_exit(0);
+                    } else if signal > 0 {
+                        append_line(fd, &format!("signal {signal} {pid}"));
+                    }
+                }
+            }
+        }
+    }
+    // SAFETY: closing the parent's own write end.
+    unsafe { libc::close(ready[1]) };
+    let mut seen = 0;
+    let mut buffer = [0u8; 256];
+    while seen < count {
+        // SAFETY: a valid buffer of that length.
+        let read = unsafe { libc::read(ready[0], buffer.as_mut_ptr().cast(), buffer.len()) };
+        if read <= 0 {
+            break;
+        }
+        seen += read as usize;
+    }
+    say(&format!("orphans {seen}"));
+    exit(0);
+}
+
+fn setsid_forker() -> ! {
+    // SAFETY: SIG_IGN is a valid disposition; the rest are plain system calls in a
+    // single-threaded process.
+    unsafe {
+        libc::signal(libc::SIGTERM, libc::SIG_IGN);
+        loop {
+            libc::setsid();
+            if libc::fork() < 0 {
+                libc::usleep(1000);
+            }
+        }
+    }
+}
+
+fn seize(pid: i32) -> ! {
+    // SAFETY: PTRACE_SEIZE takes no address or data here; pause has no preconditions.
+    unsafe {
+        if libc::ptrace(libc::PTRACE_SEIZE, pid, 0, 0) != 0 {
+            eprintln!(
+                "testkit: PTRACE_SEIZE {pid}: {}",
+                std::io::Error::last_os_error()
+            );
+            exit(3);
+        }
+        say("seized");
+        loop {
+            libc::pause();
+        }
+    }
+}
+
 fn now_ns() -> u128 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -373,10 +543,16 @@ fn main() {
         Some("latency") => latency(),
         Some("reap-storm") => reap_storm(number(1) as usize),
         Some("signal-storm") => signal_storm(),
+        Some("signal-log") => signal_log(&args[1..]),
+        Some("setsid-orphans") => {
+            setsid_orphans(number(1) as usize, args.get(2).map_or("-", String::as_str))
+        }
+        Some("setsid-forker") => setsid_forker(),
+        Some("seize") => seize(number(1) as i32),
         Some("record") => record(&args[1..]),
         _ => {
             eprintln!(
-                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|record NAME FILE"
+                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|signal-log FILE|setsid-orphans N FILE|setsid-forker|record NAME FILE|seize PID"
             );
             exit(2);
         }
