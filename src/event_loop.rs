@@ -288,7 +288,11 @@ impl<'a> EventLoop<'a> {
                 self.start_grace();
             }
         }
-        if self.config.self_suspend && signals::is_job_control(signal) {
+        // Not once shutting down: stopped, the init would keep no deadline.
+        if self.config.self_suspend
+            && signals::is_job_control(signal)
+            && self.phase == Phase::Running
+        {
             self.log.emit(texts::SUSPENDING, (), ());
             let _ = sys::kill(self.pid as i32, SIGSTOP);
         }

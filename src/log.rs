@@ -151,10 +151,23 @@ impl Line {
         }
     }
 
+    /// Writes the line out without ever waiting for a reader that does not read: the
+    /// init has children to reap and deadlines to keep, so what a full pipe cannot take
+    /// is dropped. A stream that cannot write without waiting (a terminal) gets a plain
+    /// write.
     fn flush(&mut self) {
+        use rustix::io::{IoSlice, ReadWriteFlags};
         let mut rest: &[u8] = &self.buffer;
         while !rest.is_empty() {
-            match rustix::io::write(self.fd, rest) {
+            // Offset -1: at the stream's own position, as write(2).
+            let line = [IoSlice::new(rest)];
+            let written = match rustix::io::pwritev2(self.fd, &line, !0, ReadWriteFlags::NOWAIT) {
+                Err(Errno::AGAIN) => break,
+                Err(Errno::INTR) => continue,
+                Err(_) => rustix::io::write(self.fd, rest),
+                written => written,
+            };
+            match written {
                 Ok(written) => rest = rest.get(written..).unwrap_or_default(),
                 Err(Errno::INTR) => {}
                 Err(_) => break,
@@ -456,7 +469,11 @@ mod tests {
         // An empty text: not even a bare prefix, however verbose.
         assert_eq!(log(Personality::Tini, 99).shown(texts::SETSID_DONE), None);
         assert_eq!(log(Personality::DumbInit, 99).shown(texts::NO_TTY), None);
-        assert_eq!(log(Personality::Tini, 99).shown(texts::NO_TTY), Some(3));
+        assert_eq!(log(Personality::Tini, 99).shown(texts::NO_TTY), None);
+        assert_eq!(
+            log(Personality::Catatonit, 99).shown(texts::NO_TTY),
+            Some(3)
+        );
     }
 
     #[test]

@@ -236,37 +236,30 @@ CRUMB_GRACE_PERIOD=SECONDS.
 ";
         /// %t1: argv[0]. Tabs align the descriptions at column 24.
         DUMB_INIT_HELP = "%v1Usage: %t1 [option] command [[arg] ...]
-Runs the command as its child, forwards signals to it and reaps zombies.
- -c, --single-child\tsignal only the child, not its descendants
- -r, --rewrite s:r\tforward signal s as r (0: not at all); repeatable
- -v, --verbose\t\tprint debugging output to stderr
- -h, --help\t\tprint this help and exit
- -V, --version\t\tprint the version and exit
- --grace-period=SECONDS\twhen the child has exited or a terminating signal
-\t\t\tcame, give the others SECONDS to exit, then SIGKILL them
- --signal-all\t\tas PID 1, forward signals to every process
- --delay=SIG:SECONDS\thold signal SIG for SECONDS before forwarding it
- --no-self-suspend\tdo not stop after forwarding TSTP, TTIN or TTOU
- --pdeathsig=SIG\treceive SIG when the parent process dies
- --remap-exit=CODE\texit 0 when the child exits with CODE
- --pause\t\trun no command: reap until SIGINT or SIGTERM
-Signals: numbers or names (TERM, SIGTERM). Env: DUMB_INIT_DEBUG=1,
-DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. As tini or pause: their options.
-Full help: man crumb-init
+ -c, --single-child\tsignal the child only, not its group
+ -r, --rewrite s:r\tforward signal s as r (0: drop it)
+ -v, --verbose\t\tdebug lines on stderr
+ -h, --help\t\tthis help
+ -V, --version\t\tthe version
+ --grace-period=SECONDS\tlet the others end, then SIGKILL them
+ --signal-all\t\tas PID 1, signal every process
+ --delay=SIG:SECONDS\thold SIG before forwarding it
+ --no-self-suspend\tno stop after TSTP, TTIN, TTOU
+ --pdeathsig=SIG\tget SIG when the parent dies
+ --remap-exit=CODE\texit 0 if the child exits CODE
+ --pause\t\trun nothing; reap until INT or TERM
+Env: DUMB_INIT_DEBUG=1, DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. man crumb-init
 ";
         CATATONIT_VERSION = "tini version 0.1.7_catatonit\n";
         /// catatonit's usage line, which also ends its usage errors.
         CATATONIT_USAGE = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]\n";
         CATATONIT_HELP = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]
-
-options:
-  -g              Forward signals to pid1's process group.
-  -h              Print this help page.
-  -L              Print license information.
-  -P              Run in pause mode (no program is run and quit on SIGINT).
-  -V, --version   Print version information.
-
-This is crumb-init, answering as catatonit 0.1.7; see man crumb-init.
+  -g  signals to pid1's process group
+  -h  this help
+  -L  license
+  -P  pause mode: run nothing, quit on SIGINT or SIGTERM
+  -V, --version  version
+crumb-init, as catatonit 0.1.7: see man crumb-init.
 ";
         /// An error number without a text of its own, followed by the number.
         UNKNOWN_ERROR = "Unknown error ";

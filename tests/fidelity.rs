@@ -1969,7 +1969,11 @@ fn listen_pid_naming_the_init_is_passed_to_the_child_where_dumb_init_and_tini_le
     // difference, in the README.
     for (peer, options) in [(Peer::DumbInit, &[][..]), (Peer::Tini, &["--"])] {
         let mut args = options.to_vec();
-        args.extend(["sh", "-c", r#"[ "$LISTEN_PID" = $$ ] && echo mine || echo not mine"#]);
+        args.extend([
+            "sh",
+            "-c",
+            r#"[ "$LISTEN_PID" = $$ ] && echo mine || echo not mine"#,
+        ]);
         let (ours, theirs) = side_by_side(peer, |who| {
             let mut command = init(peer, who, true, &args);
             command.env("LISTEN_PID", "1").env("LISTEN_FDS", "1");

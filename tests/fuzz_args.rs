@@ -819,8 +819,18 @@ fn grace_from_env(expected: &mut Expected, env: &[Vec<u8>]) -> Result<(), String
     Ok(())
 }
 
+/// tini's strtol, whole: blanks and a sign allowed, an empty value is 0.
 fn exit_code(value: &[u8]) -> Option<u8> {
-    bytes::parse_decimal(value).and_then(|c| u8::try_from(c).ok())
+    let text = std::str::from_utf8(value).ok()?;
+    if text.is_empty() {
+        return Some(0);
+    }
+    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let number: i64 = match trimmed.strip_prefix('+') {
+        Some(rest) if !rest.starts_with(['-', '+']) => rest.parse().ok()?,
+        _ => trimmed.parse().ok()?,
+    };
+    u8::try_from(number).ok()
 }
 
 fn model_dumb_init(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
@@ -955,7 +965,7 @@ fn model_tini(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
             b'v' => e.verbosity = e.verbosity.saturating_add(1),
             b'w' => e.warn_on_reap = true,
             b'g' => e.signal_group = true,
-            b'p' => e.pdeathsig = signals::parse(value).ok_or("bad value -p")?,
+            b'p' => e.pdeathsig = signals::parse_tini(value).ok_or("bad value -p")?,
             b'e' => e.remap.push(exit_code(value).ok_or("bad value -e")?),
             b's' => {}
             c => return Err(format!("model: unexpected option {c}")),
@@ -969,8 +979,10 @@ fn model_tini(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Expected, String> {
         e.signal_group = true;
     }
     if let Some(value) = getenv(env, b"TINI_VERBOSITY") {
-        let digits = value.iter().take_while(|c| c.is_ascii_digit()).count();
-        let number = bytes::parse_decimal(&value[..digits]).unwrap_or(0);
+        // glibc's atoi, in tini's unsigned verbosity.
+        let text = CString::new(value.to_vec()).unwrap();
+        // SAFETY: a NUL-terminated string.
+        let number = unsafe { libc::atoi(text.as_ptr()) } as u32;
         e.verbosity = u8::try_from(number).unwrap_or(u8::MAX);
     }
     grace_from_env(&mut e, env)?;
