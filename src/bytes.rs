@@ -115,13 +115,21 @@ pub fn same_ignoring_case(a: &[u8], upper: &[u8]) -> bool {
             .all(|(x, y)| x.to_ascii_uppercase() == *y)
 }
 
-/// The value of `name` in the environment (`NAME=value` words).
-pub fn getenv<'a, A: AsRef<[u8]>>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]> {
-    env.iter()
-        .find_map(|entry| match split_once(entry.as_ref(), b'=') {
-            (key, value) if key == name => value,
-            _ => None,
-        })
+/// An entry of the environment, `NAME=value`.
+pub trait Assignment {
+    /// The value, if the entry assigns `name`.
+    fn value_of(&self, name: &[u8]) -> Option<&[u8]>;
+}
+
+impl Assignment for &[u8] {
+    fn value_of(&self, name: &[u8]) -> Option<&[u8]> {
+        self.strip_prefix(name)?.strip_prefix(b"=")
+    }
+}
+
+/// The value of `name` in the environment.
+pub fn getenv<'a, A: Assignment>(env: &'a [A], name: &[u8]) -> Option<&'a [u8]> {
+    env.iter().find_map(|entry| entry.value_of(name))
 }
 
 #[cfg(test)]

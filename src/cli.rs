@@ -3,7 +3,7 @@
 //! The name crumb-init is called by picks the personality. Parsing only fills a
 //! [`Config`]; everything the personalities share (the event loop) reads that.
 
-use crate::bytes::{self, getenv};
+use crate::bytes::{self, Assignment, getenv};
 use crate::getopt::{self, END, FAILED, Getopt, GetoptError, Table, VALUE};
 use crate::signals::{
     self, Rewrite, SIGABRT, SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSTOP, SIGSYS,
@@ -264,7 +264,7 @@ const TINI_UNFORWARDED: SigSet = bit(SIGILL)
 /// personality (the caller has it from argv[0] already). Filled in place: a returned
 /// `Result<Config, _>` takes copies. tini's parser moves options found after the program
 /// in front of it, as GNU getopt does, hence `&mut` argv.
-pub fn parse<'a, A: AsRef<[u8]>>(
+pub fn parse<'a, A: AsRef<[u8]> + Assignment>(
     config: &mut Config,
     argv: &'a mut [A],
     env: &'a [A],
@@ -395,7 +395,7 @@ pub fn parse<'a, A: AsRef<[u8]>>(
 }
 
 /// The environment, after the command line: an option given wins over its variable.
-fn apply_environment<'a, A: AsRef<[u8]>>(
+fn apply_environment<'a, A: Assignment>(
     config: &mut Config,
     env: &'a [A],
     grace_given: bool,

@@ -30,17 +30,41 @@ impl CArg {
     }
 }
 
+impl crate::bytes::Assignment for CArg {
+    /// Compares in place, so that an entry that is not `name` costs no strlen.
+    fn value_of(&self, name: &[u8]) -> Option<&[u8]> {
+        let mut at = self.0;
+        // SAFETY: the string is NUL-terminated and a NUL matches no byte of `name` (nor
+        // `=`), so no byte past it is read; the value lives as the whole string does.
+        unsafe {
+            for &byte in name.iter().chain(b"=") {
+                if *at != byte {
+                    return None;
+                }
+                at = at.add(1);
+            }
+            Some(until_nul(at))
+        }
+    }
+}
+
 impl AsRef<[u8]> for CArg {
     /// The bytes before the NUL.
     fn as_ref(&self) -> &[u8] {
-        let mut len = 0;
-        // SAFETY: `new` requires a NUL-terminated string that outlives us; reading up
-        // to its NUL stays inside it.
-        unsafe {
-            while *self.0.add(len) != 0 {
-                len += 1;
-            }
-            core::slice::from_raw_parts(self.0, len)
+        // SAFETY: `new` requires a NUL-terminated string that outlives us.
+        unsafe { until_nul(self.0) }
+    }
+}
+
+/// # Safety
+/// `at` points into a NUL-terminated string that lives, unchanged, for `'a`.
+unsafe fn until_nul<'a>(at: *const u8) -> &'a [u8] {
+    let mut len = 0;
+    // SAFETY: reading up to the NUL stays inside the string.
+    unsafe {
+        while *at.add(len) != 0 {
+            len += 1;
         }
+        core::slice::from_raw_parts(at, len)
     }
 }

@@ -57,6 +57,8 @@ pub struct Descendants {
     /// The group was asked to terminate as a whole; as PID 1, everyone was.
     group_asked: bool,
     everyone_asked: bool,
+    /// Some child of the init was asked on its own.
+    child_asked: bool,
 }
 
 impl Descendants {
@@ -67,6 +69,7 @@ impl Descendants {
             group: None,
             group_asked: false,
             everyone_asked: false,
+            child_asked: false,
         }
     }
 
@@ -91,6 +94,7 @@ impl Descendants {
         let _ = sys::kill(child, signal);
         if terminating {
             set_asked(child, true);
+            self.child_asked = true;
         }
     }
 
@@ -118,6 +122,7 @@ impl Descendants {
         }
         // As PID 1 the group is the namespace's own; otherwise a child in it proves it.
         let mut held = self.pid1;
+        self.child_asked |= terminating;
         let (group, main, covered) = (self.group, self.child, self.everyone_asked);
         let mut visit = |pid: i32| {
             let in_group = group.is_some() && sys::getpgid(pid) == group;
@@ -143,7 +148,10 @@ impl Descendants {
 
     /// A child was reaped: its number is free for someone else.
     pub fn reaped(&mut self, pid: i32) {
-        set_asked(pid, false);
+        // Nothing to forget before a terminating signal went out.
+        if self.group_asked || self.everyone_asked || self.child_asked {
+            set_asked(pid, false);
+        }
         if self.child == Some(pid) {
             self.child = None;
         }

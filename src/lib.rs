@@ -45,17 +45,13 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
     let argv0 = argv0.as_ref();
     let name = cli::basename(argv0);
     let personality = Personality::from_name(name);
-    let mut log = Log {
-        personality,
-        name,
-        verbosity: cli::WARN,
-    };
+    let mut log = Log::new(personality, name, cli::WARN);
     let mut config = cli::Config::new(personality);
     if let Err(stop) = cli::parse(&mut config, argv, envp) {
         log.stop(argv0, &stop);
         return stop.code();
     }
-    log.verbosity = config.verbosity;
+    log.set_verbosity(config.verbosity);
     if config.debug_from_env {
         log.emit(texts::DEBUG_FROM_ENV, (), ());
     }

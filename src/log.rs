@@ -189,9 +189,28 @@ pub struct Log<'a> {
     /// The name crumb-init was called by, for `[<name>]`.
     pub name: &'a [u8],
     pub verbosity: u8,
+    /// Bit `n`: message `n` is shown (see `texts::SHOWN`).
+    shown: u64,
 }
 
-impl Log<'_> {
+impl<'a> Log<'a> {
+    pub fn new(personality: Personality, name: &'a [u8], verbosity: u8) -> Self {
+        let mut log = Self {
+            personality,
+            name,
+            verbosity,
+            shown: 0,
+        };
+        log.set_verbosity(verbosity);
+        log
+    }
+
+    pub fn set_verbosity(&mut self, verbosity: u8) {
+        self.verbosity = verbosity;
+        let masks = texts::SHOWN.get(self.personality.style() as usize);
+        self.shown = masks.map_or(0, |m| m[verbosity.min(TRACE) as usize]);
+    }
+
     /// Prints `message` in the personality's style, if its level is shown, with two
     /// numbers for `%d1`.. `%E2`.
     pub fn emit(&self, message: Message, a: impl Into<Num>, b: impl Into<Num>) {
@@ -206,6 +225,10 @@ impl Log<'_> {
     // The generic methods only convert their arguments; the rest is compiled once, not
     // once per combination of argument types.
     fn emit_any(&self, message: Message, text: &[u8], a: i64, b: i64) {
+        // A line that is not shown costs this test.
+        if self.shown >> message.0 & 1 == 0 {
+            return;
+        }
         self.write(
             message,
             &Args {
@@ -223,9 +246,8 @@ impl Log<'_> {
 
     /// `message`'s level, if it is shown.
     fn shown(&self, message: Message) -> Option<u8> {
-        let level = message.level(self.personality.style());
-        // Level 15, an empty text, is not shown at any verbosity (tini prints nothing).
-        (level <= self.verbosity.min(TRACE)).then_some(level)
+        let shown = self.shown >> message.0 & 1 != 0;
+        shown.then(|| message.level(self.personality.style()))
     }
 
     fn write(&self, message: Message, args: &Args) {
@@ -454,11 +476,7 @@ mod tests {
 
     #[test]
     fn levels_decide_what_is_shown() {
-        let log = |personality, verbosity| Log {
-            personality,
-            name: b"x",
-            verbosity,
-        };
+        let log = |personality, verbosity| Log::new(personality, b"x", verbosity);
         let tini = log(Personality::Tini, cli::WARN);
         assert_eq!(tini.shown(texts::NO_SUBREAPER), Some(cli::WARN));
         assert_eq!(tini.shown(texts::RECEIVED), None);

@@ -1,7 +1,7 @@
 //! Starting the child: the terminal hand-off, fork, detaching the child as the
 //! personality wants, and execvp as glibc does it.
 
-use crate::bytes;
+use crate::bytes::{self, Assignment};
 use crate::cli::{self, Config, Personality, Session};
 use crate::cstr::CArg;
 use crate::inherit::Inherited;
@@ -151,7 +151,7 @@ fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22])
     const NAME: &[u8] = b"LISTEN_PID=";
     for entry in envp.iter_mut() {
         // Read as catatonit reads it, with strtoll (`+1`, ` 1`, `1x` are 1).
-        let value = entry.as_ref().strip_prefix(NAME).and_then(bytes::scan_int);
+        let value = entry.value_of(b"LISTEN_PID").and_then(bytes::scan_int);
         if value.map(|(pid, _)| pid) == Some(parent.as_raw_nonzero().get().into()) {
             let pid = process::getpid().as_raw_nonzero().get() as u32;
             let mut digits = [0u8; 10];

@@ -32,10 +32,39 @@ impl Message {
 
     /// The level at which the message shows in `style` (15 if it never does).
     pub fn level(self, style: u8) -> u8 {
-        let levels = LEVELS.get(self.0 as usize).copied().unwrap_or(!0);
-        (levels >> (4 * (STYLES - 1 - style) as u32)) as u8 & 15
+        let masks = SHOWN.get(style as usize).copied().unwrap_or_default();
+        let shown_at = |level: &u8| {
+            masks
+                .get(*level as usize)
+                .is_some_and(|m| m >> self.0 & 1 != 0)
+        };
+        (0..VERBOSITIES).find(shown_at).unwrap_or(15)
     }
 }
+
+/// The verbosities a message can have: ERROR 0 .. TRACE 4 (see cli.rs).
+const VERBOSITIES: u8 = 5;
+
+/// The messages shown in each style at each verbosity: bit `n` for message `n`. A line
+/// that is not shown costs a test of one bit.
+pub static SHOWN: [[u64; VERBOSITIES as usize]; STYLES as usize] = {
+    assert!(MESSAGE_COUNT <= 64, "a bit per message");
+    let mut masks = [[0u64; VERBOSITIES as usize]; STYLES as usize];
+    let mut style = 0;
+    while style < STYLES as usize {
+        let mut message = 0;
+        while message < LEVELS.len() {
+            let mut level = (LEVELS[message] >> (4 * (STYLES as usize - 1 - style))) as usize & 15;
+            while level < VERBOSITIES as usize {
+                masks[style][level] |= 1 << message;
+                level += 1;
+            }
+            message += 1;
+        }
+        style += 1;
+    }
+    masks
+};
 
 /// Declares the catalogue: a constant for each message and text, in the order of the
 /// packed texts, and the table of error texts.
@@ -558,6 +587,8 @@ mod tests {
         // An empty text has level 15: never shown.
         assert_eq!(LEVELS[SETPGID_FAILED.0 as usize], 0xf00);
         assert_eq!(LEVELS[CHILD_SPAWNED.0 as usize], 0x323);
+        assert_eq!(SHOWN[TINI as usize][1] >> CHILD_SPAWNED.0 & 1, 0);
+        assert_eq!(SHOWN[TINI as usize][2] >> CHILD_SPAWNED.0 & 1, 1);
         assert_eq!(CHILD_SPAWNED.level(TINI), 2);
         assert_eq!(SETPGID_FAILED.level(DUMB_INIT), 15);
         for m in 0..MESSAGE_COUNT {

@@ -515,16 +515,19 @@ enum Outcome {
 }
 
 fn parse(argv: &[Vec<u8>], env: &[Vec<u8>]) -> Result<Outcome, String> {
-    let mut work = argv.to_vec();
+    // As slices, the kind of entry the parser reads (the binary's are C strings).
+    let mut work: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    let env: Vec<&[u8]> = env.iter().map(Vec::as_slice).collect();
     let personality =
         Personality::from_name(cli::basename(argv.first().map_or(&b""[..], Vec::as_slice)));
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut config = Config::new(personality);
-        match cli::parse(&mut config, &mut work, env) {
+        match cli::parse(&mut config, &mut work, &env) {
             Ok(()) => Outcome::Run(config, Vec::new()),
             Err(stop) => Outcome::Stop(category(&stop), stop.code()),
         }
     }));
+    let work = work.iter().map(|w| w.to_vec()).collect();
     match result {
         Ok(Outcome::Run(config, _)) => Ok(Outcome::Run(config, work)),
         Ok(stop) => Ok(stop),
