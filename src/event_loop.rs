@@ -16,7 +16,7 @@ use core::mem::MaybeUninit;
 use rustix::event::epoll;
 use rustix::fd::{AsRawFd, BorrowedFd};
 use rustix::io::{self, Errno};
-use rustix::process::{self, Pid, Signal, WaitOptions};
+use rustix::process::{self, Pid, Signal};
 use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec};
 
 /// epoll tokens: the signalfd, the grace timer, then one timer per delayed signal.
@@ -24,10 +24,17 @@ const SIGNALS: u64 = 0;
 const GRACE: u64 = 1;
 const FIRST_DELAY: u64 = 2;
 
-/// Size of the kernel's `struct signalfd_siginfo`; `ssi_signo` is its first u32 and
-/// `ssi_pid`, the sender, its fourth.
-const SIGINFO_SIZE: usize = 128;
-const SENDER_OFFSET: usize = 12;
+/// The kernel's `struct signalfd_siginfo`, 128 bytes: what the init reads of it.
+#[repr(C)]
+struct SignalInfo {
+    signal: u32,
+    _errno: i32,
+    _code: i32,
+    /// The PID of the sender, 0 if it is outside the init's PID namespace.
+    sender: u32,
+    _rest: [u32; 28],
+}
+
 /// Records read per read(2).
 const SIGINFO_BATCH: usize = 16;
 
@@ -169,19 +176,14 @@ impl<'a> EventLoop<'a> {
     /// Waits for events until it is time to exit: the program ends in `goodbye`, or in
     /// pause mode at SIGINT or SIGTERM.
     pub fn run(&mut self) -> ! {
-        // One event per wait: epoll is level-triggered, so any other ready descriptor
-        // is reported by the next wait, which returns at once.
-        let mut events = [epoll::Event {
-            flags: epoll::EventFlags::empty(),
-            data: epoll::EventData::new_u64(0),
-        }];
         loop {
-            match epoll::wait(self.epoll, &mut events, None) {
-                Ok(0) | Err(Errno::INTR) => continue,
-                Ok(_) => {}
+            // One event per wait: epoll is level-triggered, so any other ready descriptor
+            // is reported by the next wait, which returns at once.
+            let token = match sys::epoll_wait(self.epoll) {
+                Ok(token) => token,
+                Err(Errno::INTR) => continue,
                 Err(errno) => self.log.fatal(b"wait for events", errno),
-            }
-            let token = { events[0].data }.u64();
+            };
             match token {
                 SIGNALS => self.read_signals(),
                 GRACE => self.grace_over(),
@@ -191,30 +193,34 @@ impl<'a> EventLoop<'a> {
     }
 
     fn read_signals(&mut self) {
-        let mut buffer = [MaybeUninit::<u8>::uninit(); SIGINFO_BATCH * SIGINFO_SIZE];
+        let mut records = [const { MaybeUninit::<SignalInfo>::uninit() }; SIGINFO_BATCH];
         loop {
-            let records = match sys::read(self.signals, &mut buffer) {
-                Ok(records) => records,
+            // SAFETY: the records are plain integers: any bytes the kernel writes are a
+            // valid value of them, and the slice covers exactly the array.
+            let bytes = unsafe {
+                core::slice::from_raw_parts_mut(
+                    records.as_mut_ptr().cast::<MaybeUninit<u8>>(),
+                    core::mem::size_of_val(&records),
+                )
+            };
+            let read = match sys::read(self.signals, bytes) {
+                Ok(read) => read.len(),
                 Err(Errno::INTR) => continue,
                 Err(_) => return, // drained (EAGAIN)
             };
-            let full = records.len() == SIGINFO_BATCH * SIGINFO_SIZE;
-            for info in records.chunks_exact(SIGINFO_SIZE) {
-                let field = |at: usize| {
-                    info.get(at..at + 4)
-                        .and_then(|b| b.try_into().ok())
-                        .map_or(0, u32::from_ne_bytes)
-                };
-                let signal = field(0) as u8;
+            for record in records.iter().take(read / core::mem::size_of::<SignalInfo>()) {
+                // SAFETY: the kernel wrote this whole record (signalfd reads whole ones).
+                let info = unsafe { record.assume_init_ref() };
+                let signal = info.signal as u8;
                 // The terminal hand-off's SIGHUP and SIGCONT come from the init's own
                 // ioctl: they are expected, and logged as dumb-init logs them. glibc keeps
                 // 32 and 33 for itself: no peer forwards them.
-                let own = field(SENDER_OFFSET) == self.pid && self.ignore_once & bit(signal) == 0;
+                let own = info.sender == self.pid && self.ignore_once & bit(signal) == 0;
                 if !own && !matches!(signal, 32 | 33) {
                     self.on_signal(signal);
                 }
             }
-            if !full {
+            if read < core::mem::size_of_val(&records) {
                 return;
             }
         }
@@ -222,14 +228,18 @@ impl<'a> EventLoop<'a> {
 
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn on_signal(&mut self, signal: u8) {
-        self.log.emit(texts::RECEIVED, signal, ());
+        if self.log.shows(texts::RECEIVED) {
+            self.log.emit(texts::RECEIVED, signal, ());
+        }
         if self.ignore_once & bit(signal) != 0 {
             self.ignore_once &= !bit(signal);
             self.log.emit(texts::IGNORING_HANDOFF, signal, ());
             return;
         }
         if signal == SIGCHLD {
-            self.log.emit(texts::CHLD_RECEIVED, (), ());
+            if self.log.shows(texts::CHLD_RECEIVED) {
+                self.log.emit(texts::CHLD_RECEIVED, (), ());
+            }
             return self.reap();
         }
         if self.config.pause {
@@ -283,7 +293,9 @@ impl<'a> EventLoop<'a> {
             self.log.emit(texts::NOT_FORWARDED, target, ());
         } else {
             self.send(target);
-            self.log.emit(texts::FORWARDED, target, ());
+            if self.log.shows(texts::FORWARDED) {
+                self.log.emit(texts::FORWARDED, target, ());
+            }
             if signals::is_terminating(target) {
                 self.start_grace();
             }
@@ -313,13 +325,12 @@ impl<'a> EventLoop<'a> {
 
     fn reap(&mut self) {
         loop {
-            match process::wait(WaitOptions::NOHANG) {
-                Ok(Some((pid, status))) => {
-                    let end = ChildEnd::from_wait_status(status.as_raw() as u32);
-                    self.reaped(pid.as_raw_nonzero().get(), end);
-                }
+            match sys::reap_any() {
+                Ok(Some((pid, status))) => self.reaped(pid, ChildEnd::from_wait_status(status)),
                 Ok(None) => {
-                    self.log.emit(texts::NONE_TO_REAP, (), ());
+                    if self.log.shows(texts::NONE_TO_REAP) {
+                        self.log.emit(texts::NONE_TO_REAP, (), ());
+                    }
                     break;
                 }
                 Err(Errno::INTR) => {}
@@ -354,7 +365,8 @@ impl<'a> EventLoop<'a> {
             ChildEnd::Killed(signal) => (texts::CHILD_KILLED, texts::MAIN_KILLED, signal),
         };
         // catatonit says nothing of its main child's end.
-        if !(main && self.config.personality == Personality::Catatonit) {
+        let catatonit = self.config.personality == Personality::Catatonit;
+        if self.log.shows(message) && !(main && catatonit) {
             self.log.emit(message, pid, value);
         }
         if !main {

@@ -205,6 +205,13 @@ impl<'a> Log<'a> {
         log
     }
 
+    /// Whether `message` is shown: for the lines of the hot paths (a signal, a child's
+    /// end), which test it before calling `emit`, so that a hidden one costs no call.
+    #[inline(always)]
+    pub fn shows(&self, message: Message) -> bool {
+        self.shown >> message.0 & 1 != 0
+    }
+
     pub fn set_verbosity(&mut self, verbosity: u8) {
         self.verbosity = verbosity;
         let masks = texts::SHOWN.get(self.personality.style() as usize);

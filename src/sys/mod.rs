@@ -222,6 +222,51 @@ pub fn close_range(first: u32, last: u32) {
     unsafe { arch::syscall4(arch::SYS_CLOSE_RANGE, first as usize, last as usize, 0, 0) };
 }
 
+/// Waits for one event of the epoll set (no time-out); returns its data.
+#[inline(always)] // smaller binary: one caller
+pub fn epoll_wait(epoll: BorrowedFd<'_>) -> Result<u64, Errno> {
+    // struct epoll_event: u32 events, then u64 data, packed on x86_64, aligned elsewhere.
+    #[cfg_attr(target_arch = "x86_64", repr(C, packed))]
+    #[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+    struct Event {
+        events: u32,
+        data: u64,
+    }
+    let mut event = Event { events: 0, data: 0 };
+    // SAFETY: epoll_pwait writes at most one event at a valid pointer; a null signal
+    // mask leaves the mask alone; -1: no time-out.
+    let ret = unsafe {
+        arch::syscall5(
+            arch::SYS_EPOLL_PWAIT,
+            epoll.as_raw_fd() as usize,
+            &mut event as *mut Event as usize,
+            1,
+            -1isize as usize,
+            0,
+        )
+    };
+    check(ret).map(|_| event.data)
+}
+
+/// waitpid(-1, WNOHANG): the PID and raw status of a child that has ended, None if none
+/// has yet; ECHILD when there are no children.
+#[inline(always)] // smaller binary: one caller
+pub fn reap_any() -> Result<Option<(i32, u32)>, Errno> {
+    const WNOHANG: usize = 1;
+    let mut status: u32 = 0;
+    // SAFETY: wait4 writes the status at a valid pointer and is given no rusage.
+    let ret = unsafe {
+        arch::syscall4(
+            arch::SYS_WAIT4,
+            -1isize as usize,
+            &mut status as *mut u32 as usize,
+            WNOHANG,
+            0,
+        )
+    };
+    check(ret).map(|pid| (pid != 0).then_some((pid as i32, status)))
+}
+
 /// Which side of a fork this is.
 pub enum Forked {
     Child,
