@@ -77,6 +77,9 @@ pub struct EventLoop<'a> {
     ignore_once: SigSet,
     /// Delayed signals whose timer runs.
     held: SigSet,
+    /// The signals that are not just forwarded: SIGCHLD, the delayed ones, every one in
+    /// pause mode.
+    special: SigSet,
     phase: Phase,
 }
 
@@ -136,12 +139,14 @@ impl<'a> EventLoop<'a> {
             exit_code: None,
             ignore_once: 0,
             held: 0,
+            special: if config.pause { !0 } else { bit(SIGCHLD) },
             phase: Phase::Running,
         };
         // Filled in place: a Vec built apart would be copied in.
-        for index in 0..config.delays.len() {
+        for (index, delay) in config.delays.iter().enumerate() {
             let timer = new_timer(FIRST_DELAY + index as u64);
             let _ = this.delay_timers.push(timer);
+            this.special |= bit(delay.signal);
         }
         this
     }
@@ -208,7 +213,10 @@ impl<'a> EventLoop<'a> {
                 Err(Errno::INTR) => continue,
                 Err(_) => return, // drained (EAGAIN)
             };
-            for record in records.iter().take(read / core::mem::size_of::<SignalInfo>()) {
+            for record in records
+                .iter()
+                .take(read / core::mem::size_of::<SignalInfo>())
+            {
                 // SAFETY: the kernel wrote this whole record (signalfd reads whole ones).
                 let info = unsafe { record.assume_init_ref() };
                 let signal = info.signal as u8;
@@ -216,8 +224,17 @@ impl<'a> EventLoop<'a> {
                 // ioctl: they are expected, and logged as dumb-init logs them. glibc keeps
                 // 32 and 33 for itself: no peer forwards them.
                 let own = info.sender == self.pid && self.ignore_once & bit(signal) == 0;
-                if !own && !matches!(signal, 32 | 33) {
-                    self.on_signal(signal);
+                if own || matches!(signal, 32 | 33) {
+                    continue;
+                }
+                if self.log.shows(texts::RECEIVED) {
+                    self.log.emit(texts::RECEIVED, signal, ());
+                }
+                // Most signals are only forwarded: no call but that one.
+                if (self.special | self.ignore_once) & bit(signal) != 0 {
+                    self.on_special(signal);
+                } else {
+                    self.forward(signal);
                 }
             }
             if read < core::mem::size_of_val(&records) {
@@ -226,11 +243,9 @@ impl<'a> EventLoop<'a> {
         }
     }
 
+    /// A signal of `special`, or of the terminal hand-off.
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    fn on_signal(&mut self, signal: u8) {
-        if self.log.shows(texts::RECEIVED) {
-            self.log.emit(texts::RECEIVED, signal, ());
-        }
+    fn on_special(&mut self, signal: u8) {
         if self.ignore_once & bit(signal) != 0 {
             self.ignore_once &= !bit(signal);
             self.log.emit(texts::IGNORING_HANDOFF, signal, ());
