@@ -138,7 +138,20 @@ impl Line {
             1 => self.signal(n),
             2 => self.error(n, args),
             3 => self.text(args.texts[at % 2]),
-            _ => self.format(Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2), args),
+            4 => self.format(Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2), args),
+            _ => self.strsignal(n, args),
+        }
+    }
+
+    /// glibc's strsignal text for `signal`, as tini prints it (its real-time signals
+    /// count from SIGRTMIN, 34).
+    fn strsignal(&mut self, signal: i64, args: &Args) -> &mut Self {
+        match signal {
+            1..=31 => self.format(Text(texts::SIGNAL_TEXTS.0 + signal as u8 - 1), args),
+            34.. => self
+                .format(texts::REALTIME_SIGNAL, args)
+                .number(signal - 34),
+            _ => self.format(texts::UNKNOWN_SIGNAL, args).number(signal),
         }
     }
 

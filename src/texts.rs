@@ -166,13 +166,13 @@ catalogue! {
             3 "child process %d1 exited due to signal %d2";
         pub MAIN_EXITED = 4 "", 2 "Main child exited normally (with status '%d2')", 4 "";
         pub MAIN_KILLED =
-            4 "", 2 "Main child exited with signal (with signal 'SIG%s2')", 4 "";
+            4 "", 2 "Main child exited with signal (with signal '%S2')", 4 "";
         pub ZOMBIE_REAPED = 4 "", 1 "Reaped zombie process with pid=%d1", 4 "";
         pub NO_CHILDREN =
             4 "", 4 "No child to wait", 3 "got ECHILD: no children left to monitor";
         pub NONE_TO_REAP = 4 "", 4 "No child to reap", 4 "";
         pub TRANSLATING = 3 "Translating signal %d1 to %d2.", 4 "", 4 "";
-        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: 'SIG%s1'", 4 "";
+        pub FORWARDED = 3 "Forwarded signal %d1 to children.", 3 "Passing signal: '%S1'", 4 "";
         pub NOT_FORWARDED =
             3 "Not forwarding signal %d1 to children (ignored).",
             4 "",
@@ -290,6 +290,41 @@ Env: DUMB_INIT_DEBUG=1, DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. man crumb-init
   -V, --version  version
 crumb-init, as catatonit 0.1.7: see man crumb-init.
 ";
+        /// glibc's strsignal texts (tini names signals so): signals 1 to 31, then the
+        /// beginnings of the others' (followed by a number).
+        SIGNAL_TEXTS = "Hangup";
+        SIGINT_TEXT = "Interrupt";
+        SIGQUIT_TEXT = "Quit";
+        SIGILL_TEXT = "Illegal instruction";
+        SIGTRAP_TEXT = "Trace/breakpoint trap";
+        SIGABRT_TEXT = "Aborted";
+        SIGBUS_TEXT = "Bus error";
+        SIGFPE_TEXT = "Floating point exception";
+        SIGKILL_TEXT = "Killed";
+        SIGUSR1_TEXT = "User defined signal 1";
+        SIGSEGV_TEXT = "Segmentation fault";
+        SIGUSR2_TEXT = "User defined signal 2";
+        SIGPIPE_TEXT = "Broken pipe";
+        SIGALRM_TEXT = "Alarm clock";
+        SIGTERM_TEXT = "Terminated";
+        SIGSTKFLT_TEXT = "Stack fault";
+        SIGCHLD_TEXT = "Child exited";
+        SIGCONT_TEXT = "Continued";
+        SIGSTOP_TEXT = "Stopped (signal)";
+        SIGTSTP_TEXT = "Stopped";
+        SIGTTIN_TEXT = "Stopped (tty input)";
+        SIGTTOU_TEXT = "Stopped (tty output)";
+        SIGURG_TEXT = "Urgent I/O condition";
+        SIGXCPU_TEXT = "CPU time limit exceeded";
+        SIGXFSZ_TEXT = "File size limit exceeded";
+        SIGVTALRM_TEXT = "Virtual timer expired";
+        SIGPROF_TEXT = "Profiling timer expired";
+        SIGWINCH_TEXT = "Window changed";
+        SIGIO_TEXT = "I/O possible";
+        SIGPWR_TEXT = "Power failure";
+        SIGSYS_TEXT = "Bad system call";
+        REALTIME_SIGNAL = "Real-time signal ";
+        UNKNOWN_SIGNAL = "Unknown signal ";
         /// An error number without a text of its own, followed by the number.
         UNKNOWN_ERROR = "Unknown error ";
     }
@@ -331,11 +366,11 @@ pub fn error(code: i64) -> Option<Text> {
     Some(Text(STYLES * MESSAGE_COUNT + TEXT_COUNT + at as u8))
 }
 
-/// The placeholders `%d1 %d2 %s1 %s2 %E1 %E2 %t1 %t2 %v1 %v2` are stored as these bytes,
+/// The placeholders `%d1 %d2 %s1 %s2 %E1 %E2 %t1 %t2 %v1 %v2 %S1 %S2` are stored as these bytes,
 /// in this order (kind = position / 2, argument = position % 2). The texts do not use
 /// them.
-pub const PLACEHOLDERS: &[u8; 10] = b"!#$&*+?@^`";
-const KINDS: &[u8; 5] = b"dsEtv";
+pub const PLACEHOLDERS: &[u8; 12] = b"!#$&*+?@^`JZ";
+const KINDS: &[u8; 6] = b"dsEtvS";
 /// Ends a text.
 const END: u8 = b'{';
 /// Tab and newline are stored as the printable `}` and `~`, which the texts do not use,
@@ -348,6 +383,8 @@ const MAX_PAIRS: usize = 161;
 
 // `%v1` and `%v2` are found by adding the argument to `DUMB_INIT_VERSION`.
 const _: () = assert!(TINI_VERSION.0 == DUMB_INIT_VERSION.0 + 1);
+// strsignal texts are found by adding the signal to `SIGNAL_TEXTS`.
+const _: () = assert!(SIGSYS_TEXT.0 == SIGNAL_TEXTS.0 + 30);
 
 /// Calls `out` with each byte of `text`, unpacked: ASCII or one of `PLACEHOLDERS`.
 pub fn unpack(text: Text, out: &mut impl FnMut(u8)) {

@@ -265,7 +265,7 @@ fn tini_verbose_messages_are_tini_s() {
     assert_eq!(out.code(), 138);
     assert!(
         out.stdout
-            .contains("Main child exited with signal (with signal 'SIGUSR1')"),
+            .contains("Main child exited with signal (with signal 'User defined signal 1')"),
         "{out:?}"
     );
     let mut command = our_tini(&["--", "sh", "-c", "exit 0"]);
