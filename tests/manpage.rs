@@ -1,5 +1,6 @@
 //! The man page (man/crumb-init.1) and the program's own help agree: the same options
-//! for the dumb-init personality (`--help`) and for the tini personality (`-h`), every
+//! for the dumb-init personality (`--help`), the tini and the catatonit personality
+//! (`-h`), every
 //! environment variable a help text names is documented, and the version is the same.
 
 use std::collections::BTreeSet;
@@ -132,10 +133,26 @@ fn tini_personality_options_match_help() {
     );
 }
 
+#[test]
+fn catatonit_personality_options_match_help() {
+    let output = run_as("catatonit", "-h");
+    assert_eq!(output.status.code(), Some(0));
+    let help = help_options(&text(&output.stderr));
+    assert!(
+        help.contains("-P") && help.contains("--version"),
+        "catatonit help options not recognised: {help:?}"
+    );
+    assert_eq!(
+        man_options("CATATONIT PERSONALITY"),
+        help,
+        "CATATONIT PERSONALITY in man/crumb-init.1 (left) and `catatonit -h` (right) differ"
+    );
+}
+
 /// The environment variables a help text names: words with the prefixes of the
 /// variables crumb-init reads (whatever the layout of the help around them).
 fn variables(help: &str) -> BTreeSet<String> {
-    const PREFIXES: [&str; 4] = ["DUMB_INIT_", "CRUMB_", "TINI_", "LISTEN_"];
+    const PREFIXES: [&str; 5] = ["DUMB_INIT_", "CRUMB_", "TINI_", "LISTEN_", "CATATONIT_"];
     help.split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
         .filter(|word| {
             PREFIXES
@@ -159,11 +176,15 @@ fn environment_variables_in_help_are_documented() {
         "TINI_SUBREAPER",
         "TINI_VERBOSITY",
         "TINI_KILL_PROCESS_GROUP",
+        "POSIXLY_CORRECT",
+        "CATATONIT_DEBUG",
+        "CATATONIT_LOG",
     ] {
         assert!(documented.contains(name), "ENVIRONMENT lacks {name}");
     }
     let mut named = variables(&text(&run_as("crumb-init", "--help").stderr));
     named.extend(variables(&text(&run_as("tini", "-h").stdout)));
+    named.extend(variables(&text(&run_as("catatonit", "-h").stderr)));
     assert!(
         named.contains("TINI_VERBOSITY") && named.contains("CRUMB_GRACE_PERIOD"),
         "help variables: {named:?}"
