@@ -162,16 +162,15 @@ impl<'a> EventLoop<'a> {
     /// catatonit closes the descriptors it inherited once the child has them: all from 3
     /// up but its own.
     pub fn close_inherited_fds(&self) {
-        let mut own = [-1; 3 + MAX_DELAYS];
-        own[0] = self.epoll.as_raw_fd();
-        own[1] = self.signals.as_raw_fd();
-        own[2] = self.grace_timer.map_or(-1, |t| t.as_raw_fd());
-        for (slot, timer) in own[3..].iter_mut().zip(&self.delay_timers) {
-            *slot = timer.as_raw_fd();
-        }
-        let last = own.iter().copied().max().unwrap_or(2).max(2);
+        let own = |fd: i32| {
+            let timers = self.grace_timer.iter().chain(&self.delay_timers);
+            [self.epoll, self.signals].iter().chain(timers).any(|own| own.as_raw_fd() == fd)
+        };
+        // Made one after the other, each the lowest free: the last is the highest.
+        let last = self.delay_timers.last().or(self.grace_timer.as_ref()).unwrap_or(&self.signals);
+        let last = last.as_raw_fd();
         for fd in 3..last {
-            if !own.contains(&fd) {
+            if !own(fd) {
                 sys::close_range(fd as u32, fd as u32);
             }
         }

@@ -11,17 +11,22 @@ use rustix::fd::AsFd;
 /// at every offset.
 pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
     const KEY: &[u8] = b"\nSigIgn:\t";
-    let mut from = 0;
+    let mut at = 0;
     loop {
-        let i = from + find_i(status.get(from..)?)?;
-        from = i + 1;
-        let Some(start) = i.checked_sub(4) else {
+        at += find_i(status.get(at..)?)? + 1;
+        // `at` is past the `I`, which is KEY[4].
+        let Some(key) = status.get(at.wrapping_sub(5)..at + 4) else {
             continue;
         };
-        if status.get(start..start + KEY.len()) == Some(KEY) {
-            let hex = status.get(start + KEY.len()..start + KEY.len() + 16)?;
+        if key == KEY {
+            let hex = status.get(at + 4..at + 20)?;
             return hex.iter().try_fold(0u64, |mask, &c| {
-                Some(mask << 4 | (c as char).to_digit(16)? as u64)
+                let digit = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    _ => return None,
+                };
+                Some(mask << 4 | digit as u64)
             });
         }
     }
@@ -31,11 +36,11 @@ pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
 /// become zero, and a zero byte sets its top bit in `(x - 0x01..) & !x & 0x80..`).
 fn find_i(text: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const I: u64 = ONES * b'I' as u64;
-    let words = text.chunks_exact(8);
     let mut at = 0;
-    for word in words {
-        let x = u64::from_ne_bytes(word.try_into().ok()?) ^ I;
+    while let Some(word) = text.get(at..at + 8) {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_ne_bytes(bytes) ^ ONES * b'I' as u64;
         if x.wrapping_sub(ONES) & !x & ONES << 7 != 0 {
             break;
         }
