@@ -164,10 +164,17 @@ impl<'a> EventLoop<'a> {
     pub fn close_inherited_fds(&self) {
         let own = |fd: i32| {
             let timers = self.grace_timer.iter().chain(&self.delay_timers);
-            [self.epoll, self.signals].iter().chain(timers).any(|own| own.as_raw_fd() == fd)
+            [self.epoll, self.signals]
+                .iter()
+                .chain(timers)
+                .any(|own| own.as_raw_fd() == fd)
         };
         // Made one after the other, each the lowest free: the last is the highest.
-        let last = self.delay_timers.last().or(self.grace_timer.as_ref()).unwrap_or(&self.signals);
+        let last = self
+            .delay_timers
+            .last()
+            .or(self.grace_timer.as_ref())
+            .unwrap_or(&self.signals);
         let last = last.as_raw_fd();
         for fd in 3..last {
             if !own(fd) {
