@@ -40,7 +40,7 @@ fn find_i(text: &[u8]) -> Option<usize> {
     while let Some(word) = text.get(at..at + 8) {
         let mut bytes = [0; 8];
         bytes.copy_from_slice(word);
-        let x = u64::from_ne_bytes(bytes) ^ ONES * b'I' as u64;
+        let x = u64::from_ne_bytes(bytes) ^ (ONES * b'I' as u64);
         if x.wrapping_sub(ONES) & !x & ONES << 7 != 0 {
             break;
         }
