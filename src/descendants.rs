@@ -57,8 +57,8 @@ pub struct Descendants {
     /// The group was asked to terminate as a whole; as PID 1, everyone was.
     group_asked: bool,
     everyone_asked: bool,
-    /// Some child of the init was asked on its own.
-    child_asked: bool,
+    /// Some terminating signal went out: the reaped may have been marked as asked.
+    asked_any: bool,
 }
 
 impl Descendants {
@@ -69,7 +69,7 @@ impl Descendants {
             group: None,
             group_asked: false,
             everyone_asked: false,
-            child_asked: false,
+            asked_any: false,
         }
     }
 
@@ -78,6 +78,7 @@ impl Descendants {
     /// not send again.
     pub fn to_child(&mut self, child: i32, signal: u8, all: bool) {
         let terminating = is_terminating(signal);
+        self.asked_any |= terminating;
         if all && self.pid1 {
             let _ = sys::kill(EVERYONE, signal);
             self.everyone_asked |= terminating;
@@ -94,7 +95,6 @@ impl Descendants {
         let _ = sys::kill(child, signal);
         if terminating {
             set_asked(child, true);
-            self.child_asked = true;
         }
     }
 
@@ -122,7 +122,7 @@ impl Descendants {
         }
         // As PID 1 the group is the namespace's own; otherwise a child in it proves it.
         let mut held = self.pid1;
-        self.child_asked |= terminating;
+        self.asked_any |= terminating;
         let (group, main, covered) = (self.group, self.child, self.everyone_asked);
         let mut visit = |pid: i32| {
             let in_group = group.is_some() && sys::getpgid(pid) == group;
@@ -149,7 +149,7 @@ impl Descendants {
     /// A child was reaped: its number is free for someone else.
     pub fn reaped(&mut self, pid: i32) {
         // Nothing to forget before a terminating signal went out.
-        if self.group_asked || self.everyone_asked || self.child_asked {
+        if self.asked_any {
             set_asked(pid, false);
         }
         if self.child == Some(pid) {

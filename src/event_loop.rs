@@ -35,6 +35,10 @@ struct SignalInfo {
     _rest: [u32; 28],
 }
 
+/// What may be said of a reaped child: a bit per message, as `Log::shown_any` takes it.
+const REAPED_LINES: u64 =
+    1 << texts::CHILD_EXITED.0 | 1 << texts::CHILD_KILLED.0 | 1 << texts::ZOMBIE_REAPED.0;
+
 /// Records read per read(2).
 const SIGINFO_BATCH: usize = 16;
 
@@ -347,7 +351,14 @@ impl<'a> EventLoop<'a> {
     fn reap(&mut self) {
         loop {
             match sys::reap_any() {
-                Ok(Some((pid, status))) => self.reaped(pid, ChildEnd::from_wait_status(status)),
+                Ok(Some((pid, status))) => {
+                    let main = self.descendants.child == Some(pid);
+                    self.descendants.reaped(pid);
+                    // An orphan's end is only told, if at all.
+                    if main || self.log.shown_any(REAPED_LINES) {
+                        self.reaped(pid, main, ChildEnd::from_wait_status(status));
+                    }
+                }
                 Ok(None) => {
                     if self.log.shows(texts::NONE_TO_REAP) {
                         self.log.emit(texts::NONE_TO_REAP, (), ());
@@ -378,22 +389,19 @@ impl<'a> EventLoop<'a> {
         }
     }
 
-    fn reaped(&mut self, pid: i32, end: ChildEnd) {
-        let main = self.descendants.child == Some(pid);
-        self.descendants.reaped(pid);
+    fn reaped(&mut self, pid: i32, main: bool, end: ChildEnd) {
         let (message, main_message, value) = match end {
             ChildEnd::Exited(code) => (texts::CHILD_EXITED, texts::MAIN_EXITED, code),
             ChildEnd::Killed(signal) => (texts::CHILD_KILLED, texts::MAIN_KILLED, signal),
         };
         // catatonit says nothing of its main child's end.
         let catatonit = self.config.personality == Personality::Catatonit;
-        if self.log.shows(message) && !(main && catatonit) {
+        if !(main && catatonit) {
             self.log.emit(message, pid, value);
         }
         if !main {
-            if self.config.warn_on_reap {
-                self.log.emit(texts::ZOMBIE_REAPED, pid, value);
-            }
+            // Shown with tini's -w only (see `new`).
+            self.log.emit(texts::ZOMBIE_REAPED, pid, value);
             return;
         }
         self.log.emit(main_message, pid, value);

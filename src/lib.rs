@@ -52,6 +52,10 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
         return stop.code();
     }
     log.set_verbosity(config.verbosity);
+    // tini says so of each reaped zombie with -w only.
+    if !config.warn_on_reap {
+        log.hide(texts::ZOMBIE_REAPED);
+    }
     if config.debug_from_env {
         log.emit(texts::DEBUG_FROM_ENV, (), ());
     }

@@ -225,6 +225,17 @@ impl<'a> Log<'a> {
         self.shown >> message.0 & 1 != 0
     }
 
+    /// Whether any of the messages whose bits are set in `messages` is shown.
+    #[inline(always)]
+    pub fn shown_any(&self, messages: u64) -> bool {
+        self.shown & messages != 0
+    }
+
+    /// Never shows `message` (what an option has not asked for).
+    pub fn hide(&mut self, message: Message) {
+        self.shown &= !(1 << message.0);
+    }
+
     pub fn set_verbosity(&mut self, verbosity: u8) {
         self.verbosity = verbosity;
         let masks = texts::SHOWN.get(self.personality.style() as usize);
