@@ -11,7 +11,6 @@ use crate::procfs;
 use crate::signals::is_terminating;
 use crate::sys;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use rustix::io::Errno;
 
 /// Linux hands out no PID at or above this (PID_MAX_LIMIT on 64-bit systems).
 const PID_LIMIT: usize = 1 << 22;
@@ -80,7 +79,7 @@ impl Descendants {
         let terminating = is_terminating(signal);
         self.asked_any |= terminating;
         if all && self.pid1 {
-            let _ = sys::kill(EVERYONE, signal);
+            sys::kill(EVERYONE, signal);
             self.everyone_asked |= terminating;
             self.group_asked |= terminating;
             return;
@@ -88,11 +87,11 @@ impl Descendants {
         if let Some(group) = self.group {
             self.group_asked |= terminating;
             // Between fork and the child's setsid() the group does not exist yet.
-            if sys::kill(-group, signal) != Err(Errno::SRCH) {
+            if sys::kill(-group, signal) != sys::ESRCH {
                 return;
             }
         }
-        let _ = sys::kill(child, signal);
+        sys::kill(child, signal);
         if terminating {
             set_asked(child, true);
         }
@@ -112,7 +111,7 @@ impl Descendants {
                 Round::AskOnce => !self.group_asked,
             }
         {
-            let _ = sys::kill(EVERYONE, signal);
+            sys::kill(EVERYONE, signal);
             self.everyone_asked |= terminating;
             self.group_asked |= terminating;
             if !ask {
@@ -129,7 +128,7 @@ impl Descendants {
             held |= in_group;
             let asked_before = terminating && set_asked(pid, true);
             if !(ask && asked_before || in_group || covered || round == Round::Group) {
-                let _ = sys::kill(pid, signal);
+                sys::kill(pid, signal);
             }
         };
         if let Some(child) = main {
@@ -141,7 +140,7 @@ impl Descendants {
             }
         });
         if let (true, false, Some(group)) = (held, ask && self.group_asked, group) {
-            let _ = sys::kill(-group, signal);
+            sys::kill(-group, signal);
             self.group_asked |= terminating;
         }
     }

@@ -223,10 +223,8 @@ impl<'a> EventLoop<'a> {
                 Err(Errno::INTR) => continue,
                 Err(_) => return, // drained (EAGAIN)
             };
-            for record in records
-                .iter()
-                .take(read / core::mem::size_of::<SignalInfo>())
-            {
+            let count = read / core::mem::size_of::<SignalInfo>();
+            for record in records.get(..count).unwrap_or_default() {
                 // SAFETY: the kernel wrote this whole record (signalfd reads whole ones).
                 let info = unsafe { record.assume_init_ref() };
                 let signal = info.signal as u8;
@@ -331,7 +329,7 @@ impl<'a> EventLoop<'a> {
             && self.phase == Phase::Running
         {
             self.log.emit(texts::SUSPENDING, (), ());
-            let _ = sys::kill(self.pid as i32, SIGSTOP);
+            sys::kill(self.pid as i32, SIGSTOP);
         }
     }
 
