@@ -52,7 +52,9 @@ fn find_i(text: &[u8]) -> Option<usize> {
 /// The signals this process was started with set to SIG_IGN; None if /proc cannot tell.
 #[inline(never)] // smaller binary: see "Binary size" in lib.rs
 pub fn ignored_signals() -> Option<SigSet> {
-    let mut buffer = [MaybeUninit::<u8>::uninit(); 4096];
+    // SigIgn is some 700 bytes in; without it (many groups listed before it) every
+    // signal is taken as ignored, and the resets cost more system calls, nothing else.
+    let mut buffer = [MaybeUninit::<u8>::uninit(); 1024];
     let file = sys::open(c"/proc/self/status", false).ok()?;
     let status = sys::read(file.as_fd(), &mut buffer).ok()?;
     parse_sigign(status)

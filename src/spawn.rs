@@ -61,7 +61,7 @@ pub fn spawn(
 }
 
 /// In the child: detaches it, runs the program, and exits if it cannot be started.
-#[inline(always)] // smaller binary: inside crumb_init::run, its arguments are at hand
+#[inline(never)] // its PATH buffer (4 KiB) is in the child's stack only, not the init's
 fn run_child(
     config: &Config,
     inherited: &Inherited,
