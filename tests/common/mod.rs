@@ -148,54 +148,103 @@ pub struct Running {
     stderr: Option<std::thread::JoinHandle<String>>,
 }
 
+/// Where a stream of `Running::start_with` goes.
+pub enum Stream {
+    /// A pipe the test reads (stdout line by line, stderr whole).
+    Read,
+    /// Whatever the test gives (a pipe it controls, /dev/null...).
+    To(Stdio),
+}
+
 impl Running {
-    pub fn start(mut command: Command) -> Running {
+    pub fn start(command: Command) -> Running {
+        Running::start_with(command, Stream::Read, Stream::Read)
+    }
+
+    /// As `start`, with stdout and stderr as given. A stream the test does not read
+    /// yields no lines (stdout) or an empty string (stderr).
+    pub fn start_with(mut command: Command, stdout: Stream, stderr: Stream) -> Running {
         let namespaced = command.get_program() == "unshare";
-        let mut child = command
+        let (stdout_read, stderr_read) = (
+            matches!(stdout, Stream::Read),
+            matches!(stderr, Stream::Read),
+        );
+        let to = |stream: Stream| match stream {
+            Stream::Read => Stdio::piped(),
+            Stream::To(stdio) => stdio,
+        };
+        command
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
+            .stdout(to(stdout))
+            .stderr(to(stderr));
+        let mut child = command.spawn().expect("spawn");
+        // The Command holds the parent's copies of the given descriptors: let go of them.
+        drop(command);
         let (send, lines) = channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
+        if stdout_read {
+            let stdout = child.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if send.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
-        let stderr = Some(drain(child.stderr.take().unwrap()));
+            });
+        }
+        let stderr = if stderr_read {
+            drain(child.stderr.take().unwrap())
+        } else {
+            std::thread::spawn(String::new)
+        };
         Running {
             child,
             namespaced,
             lines,
             seen: Vec::new(),
-            stderr,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// The next stdout line that satisfies `want` within `within` (each line read is
+    /// kept in `seen`), or why none came: the time ran out or stdout ended.
+    fn next_matching(
+        &mut self,
+        within: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<String, RecvTimeoutError> {
+        let end = Instant::now() + within;
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(end.saturating_duration_since(Instant::now()))?;
+            self.seen.push(line.clone());
+            if want(&line) {
+                return Ok(line);
+            }
         }
     }
 
     /// Waits for a stdout line that satisfies `want`; returns it.
     pub fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen)
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("output ended before {what:?}; saw {:?}", self.seen)
-                }
+        match self.next_matching(DEADLINE, want) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen)
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("output ended before {what:?}; saw {:?}", self.seen)
             }
         }
+    }
+
+    /// As `expect`, within `within` rather than DEADLINE; None if it did not come (the
+    /// caller says what that means).
+    pub fn expect_within(
+        &mut self,
+        within: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        self.next_matching(within, want).ok()
     }
 
     pub fn expect_line(&mut self, exact: &str) {
@@ -438,83 +487,4 @@ pub fn world_readable_copy(program: &Path, name: &str) -> PathBuf {
         std::fs::copy(program, &copy).unwrap();
     }
     copy
-}
-
-// ---- Helpers for tests/shutdown.rs: a deadline of one's own, and the init's output
-// ---- streams chosen by the test (a broken pipe, say) instead of pipes it reads.
-
-/// Where a stream of `Running::start_with` goes.
-pub enum Stream {
-    /// A pipe the test reads (stdout line by line, stderr whole).
-    Read,
-    /// Whatever the test gives (a pipe it controls, /dev/null...).
-    To(Stdio),
-}
-
-impl Running {
-    /// As `start`, with stdout and stderr as given. A stream the test does not read
-    /// yields no lines (stdout) or an empty string (stderr).
-    pub fn start_with(mut command: Command, stdout: Stream, stderr: Stream) -> Running {
-        let namespaced = command.get_program() == "unshare";
-        let (stdout_read, stderr_read) = (
-            matches!(stdout, Stream::Read),
-            matches!(stderr, Stream::Read),
-        );
-        let to = |stream: Stream| match stream {
-            Stream::Read => Stdio::piped(),
-            Stream::To(stdio) => stdio,
-        };
-        command
-            .stdin(Stdio::null())
-            .stdout(to(stdout))
-            .stderr(to(stderr));
-        let mut child = command.spawn().expect("spawn");
-        // The Command holds the parent's copies of the given descriptors: let go of them.
-        drop(command);
-        let (send, lines) = channel();
-        if stdout_read {
-            let stdout = child.stdout.take().unwrap();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if send.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        let stderr = if stderr_read {
-            drain(child.stderr.take().unwrap())
-        } else {
-            std::thread::spawn(String::new)
-        };
-        Running {
-            child,
-            namespaced,
-            lines,
-            seen: Vec::new(),
-            stderr: Some(stderr),
-        }
-    }
-
-    /// As `expect`, within `within` rather than DEADLINE; None if it did not come (the
-    /// caller says what that means).
-    pub fn expect_within(
-        &mut self,
-        within: Duration,
-        want: impl Fn(&str) -> bool,
-    ) -> Option<String> {
-        let end = Instant::now() + within;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return Some(line);
-                    }
-                }
-                Err(_) => return None,
-            }
-        }
-    }
 }
