@@ -75,10 +75,8 @@ fn init_command(init: Init, place: Place, launcher: &[&str], args: &[&str]) -> C
     words.extend(args.iter().map(Into::into));
     let mut command = match place {
         Pid1 => {
-            require_root();
-            let mut command = Command::new("unshare");
-            command.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-            command.args(&words);
+            let mut command = in_namespace(Path::new(&words[0]), &[]);
+            command.args(&words[1..]);
             command
         }
         Plain => {

@@ -88,13 +88,7 @@ fn init(peer: Peer, who: Who, pid1: bool, args: &[&str]) -> Command {
 /// command's own PATH is where a bare program name would be looked up.
 fn init_with_path(peer: Peer, who: Who, pid1: bool, args: &[&str], path: &str) -> Command {
     let mut command = if pid1 {
-        require_root();
-        let mut command = Command::new("/usr/bin/unshare");
-        command
-            .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-            .arg(program(peer, who))
-            .args(args);
-        command
+        in_namespace_through(Path::new("/usr/bin/unshare"), &program(peer, who), args)
     } else {
         plain(&program(peer, who), args)
     };

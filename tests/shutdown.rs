@@ -24,18 +24,13 @@ const SIGRT_MARKER: i32 = 44; // SIGRTMIN+10: dequeued after every pending class
 /// `linger` it stays, keeping the namespace and what is left in it until the test
 /// kills it.
 fn beneath_pid1(program: &Path, args: &[&str], linger: bool) -> Command {
-    require_root();
     let script = if linger {
         r#""$@"; echo "init-exit $?"; exec sleep 1000"#
     } else {
         r#""$@"; echo "init-exit $?""#
     };
-    let mut command = Command::new("unshare");
-    command
-        .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-        .args(["sh", "-c", script, "sh"])
-        .arg(program)
-        .args(args);
+    let mut command = in_namespace(Path::new("sh"), &["-c", script, "sh"]);
+    command.arg(program).args(args);
     command
 }
 

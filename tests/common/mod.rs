@@ -64,8 +64,15 @@ pub fn require_root() {
 
 /// `program args...` as PID 1 of a new PID namespace (with its own /proc).
 pub fn in_namespace(program: &Path, args: &[&str]) -> Command {
+    in_namespace_through(Path::new("unshare"), program, args)
+}
+
+/// As `in_namespace`, through the unshare at `unshare`: where PATH must not choose it
+/// (a command's own PATH is searched for a bare name, and a test may hide /usr/bin).
+/// unshare dies with the test and takes the namespace with it (`--kill-child`).
+pub fn in_namespace_through(unshare: &Path, program: &Path, args: &[&str]) -> Command {
     require_root();
-    let mut command = Command::new("unshare");
+    let mut command = Command::new(unshare);
     command
         .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
         .arg(program)
