@@ -1242,115 +1242,27 @@ fn rewrite_signal_names_are_crumb_init_s_documented_extension() {
 // the shell's error, and in a PATH search goes on to the next entry).
 // ---------------------------------------------------------------------------------------
 
-/// How /bin/sh is made unusable in the private mount namespace of a run.
-#[derive(Clone, Copy, Debug)]
-enum NoShell {
-    /// An empty directory over /usr/bin (/bin is a link to it on Debian): ENOENT.
-    Missing,
-    /// A file without execute permission over /bin/sh: EACCES.
-    NotExecutable,
-    /// A file execve rejects with ENOEXEC over /bin/sh.
-    Garbage,
-}
-
-fn no_shell_dir() -> PathBuf {
-    let dir = scratch().join("fidelity-no-shell");
-    std::fs::create_dir_all(dir.join("empty")).unwrap();
-    dir
-}
-
-/// `content` as an executable file in the no-shell directory (written once).
-fn executable(name: &str, content: &[u8], mode: u32) -> PathBuf {
-    let path = no_shell_dir().join(name);
-    if !path.exists() {
-        let tmp = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::write(&tmp, content).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode)).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
-}
-
-/// A copy of a program outside /usr/bin, which the runs hide (it is dynamically linked
-/// against libraries in /usr/lib, which stay).
-fn copy_outside_usr_bin(from: &Path, name: &str) -> PathBuf {
-    let path = no_shell_dir().join(name);
-    if !path.exists() {
-        let tmp = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::copy(from, &tmp).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
-}
-
 /// `peer args` (ours, or a copy of Debian's outside /usr/bin) in a private mount
 /// namespace where /bin/sh is unusable as `how` says; as PID 1 through a copy of unshare.
 fn without_shell(how: NoShell, peer: Peer, who: Who, pid1: bool, args: &[&str]) -> Command {
-    require_root();
     let program = match who {
         Who::Ours => named(peer.name()),
-        Who::Theirs => {
-            copy_outside_usr_bin(&program(peer, who), &format!("debian-{}", peer.name()))
-        }
-    };
-    let (source, target) = match how {
-        NoShell::Missing => (no_shell_dir().join("empty"), PathBuf::from("/usr/bin")),
-        NoShell::NotExecutable => (
-            executable("not-executable-sh", b"echo never\n", 0o644),
-            PathBuf::from("/bin/sh"),
-        ),
-        NoShell::Garbage => (
-            executable("garbage-sh", b"\x7fNOT-AN-ELF\x00\x01\xff garbage\n", 0o755),
-            PathBuf::from("/bin/sh"),
-        ),
+        Who::Theirs => outside_usr_bin(&program(peer, who), &format!("debian-{}", peer.name())),
     };
     let mut command = if pid1 {
-        let unshare = copy_outside_usr_bin(Path::new("/usr/bin/unshare"), "unshare");
-        let mut command = Command::new(unshare);
-        command
-            .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-            .arg(&program)
-            .args(args);
-        command
+        in_namespace_outside_usr_bin(&program, args)
     } else {
         plain(&program, args)
     };
     CLEAN.apply(&mut command);
-    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
-    let (source, target) = (c(&source), c(&target));
-    // SAFETY: only async-signal-safe calls (unshare, mount) between fork and exec, on
-    // strings allocated before the fork. The mounts stay in the new mount namespace.
-    unsafe {
-        command.pre_exec(move || {
-            let null = std::ptr::null();
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(
-                    c"none".as_ptr(),
-                    c"/".as_ptr(),
-                    null,
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    null.cast(),
-                ) != 0
-                || libc::mount(
-                    source.as_ptr(),
-                    target.as_ptr(),
-                    null,
-                    libc::MS_BIND,
-                    null.cast(),
-                ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    hide_shell(&mut command, how);
     command
 }
 
 #[test]
 fn without_a_usable_bin_sh_the_shell_s_error_is_reported_and_the_path_search_goes_on() {
-    let bare = executable("bare", b"echo bare ran\nexit 6\n", 0o755);
-    let garbage = executable("garbage", b"\x7fNOT-AN-ELF\x00\x01\xff\n", 0o755);
+    let bare = no_shell_file("bare", b"echo bare ran\nexit 6\n", 0o755);
+    let garbage = no_shell_file("garbage", b"\x7fNOT-AN-ELF\x00\x01\xff\n", 0o755);
     // PATH: a directory whose `tool` is a script without #!, then one whose `tool` runs.
     let scripts = no_shell_dir().join("scripts");
     let tools = no_shell_dir().join("tools");
@@ -1359,7 +1271,7 @@ fn without_a_usable_bin_sh_the_shell_s_error_is_reported_and_the_path_search_goe
     if !scripts.join("tool").exists() {
         let _ = std::os::unix::fs::symlink(&bare, scripts.join("tool"));
     }
-    let echo = copy_outside_usr_bin(Path::new("/usr/bin/echo"), "echo");
+    let echo = outside_usr_bin(Path::new("/usr/bin/echo"), "echo");
     if !tools.join("tool").exists() {
         let _ = std::os::unix::fs::symlink(&echo, tools.join("tool"));
     }

@@ -1,6 +1,7 @@
 //! What every integration test needs: the real binary (under any name), the testkit
 //! helper, a PID namespace, output read line by line with deadlines, and signals.
-#![allow(dead_code)]
+//! Each test file uses some of it: what one does not use is no warning there.
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
@@ -9,6 +10,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
+
+mod no_shell;
+pub use no_shell::*;
 
 /// How long any single step may take before the test fails instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(20);
