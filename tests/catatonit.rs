@@ -14,12 +14,9 @@
 
 mod common;
 use common::*;
-use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const CATATONIT: &str = "/usr/bin/catatonit";
@@ -857,59 +854,9 @@ fn the_child_leads_its_own_process_group_in_the_init_s_session() {
 /// A pseudo-terminal whose slave is the controlling terminal and stdio of the command,
 /// which starts as a session leader. Returns the init's PID, exit status and output.
 fn on_a_terminal(mut command: Command) -> (i32, std::process::ExitStatus, String) {
-    // SAFETY: plain libc calls on descriptors this function owns.
-    let (master, slave) = unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(master >= 0, "posix_openpt");
-        assert_eq!(libc::grantpt(master), 0);
-        assert_eq!(libc::unlockpt(master), 0);
-        let mut name = [0 as libc::c_char; 128];
-        assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
-        (
-            OwnedFd::from_raw_fd(master),
-            std::ffi::CStr::from_ptr(name.as_ptr()).to_owned(),
-        )
-    };
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            libc::setsid();
-            // A session leader without a terminal acquires the first one it opens.
-            let fd = libc::open(slave.as_ptr(), libc::O_RDWR);
-            if fd < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            for target in 0..3 {
-                libc::dup2(fd, target);
-            }
-            if fd > 2 {
-                libc::close(fd);
-            }
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().expect("spawn on the terminal");
-    let mut reader = std::fs::File::from(master.try_clone().unwrap());
-    let output = Arc::new(Mutex::new(String::new()));
-    let sink = output.clone();
-    let reading = std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        // EIO once every slave descriptor is closed.
-        while let Ok(n @ 1..) = reader.read(&mut buffer) {
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
+    let (terminal, mut child) = Terminal::start(&mut command);
     let status = wait_deadline(&mut child, DEADLINE);
-    let end = Instant::now() + DEADLINE;
-    while !reading.is_finished() {
-        assert!(Instant::now() < end, "the terminal stayed open");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    drop(master);
-    let text = output.lock().unwrap().replace('\r', "");
-    (child.id() as i32, status, text)
+    (child.id() as i32, status, terminal.closed_output())
 }
 
 /// Fields of a /proc/<pid>/stat line after the command name: pid, then (from 0) state,

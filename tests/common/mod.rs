@@ -12,7 +12,9 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 mod no_shell;
+mod pty;
 pub use no_shell::*;
+pub use pty::*;
 
 /// How long any single step may take before the test fails instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(20);
