@@ -566,21 +566,8 @@ fn fork_failure_matches() {
             Ours(name) => world_readable_copy(&init.program(), name),
         };
         let mut command = Command::new(&program);
-        command.args(["--", "true"]).uid(LONELY_UID).gid(LONELY_UID);
-        // SAFETY: setrlimit is async-signal-safe. It runs after the setuid, so the init
-        // starts (it is the one process of the user) but cannot fork.
-        unsafe {
-            command.pre_exec(|| {
-                let one = libc::rlimit {
-                    rlim_cur: 1,
-                    rlim_max: 1,
-                };
-                if libc::setrlimit(libc::RLIMIT_NPROC, &one) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        command.args(["--", "true"]);
+        unable_to_fork_as(&mut command, LONELY_UID);
         let (seen, ..) = observe(command, Plain);
         outcomes.push((init, seen));
     }

@@ -79,14 +79,6 @@ fn host_pid(ns_init: i32, ns_pid: i32) -> Option<i32> {
     })
 }
 
-fn status_field(pid: i32, key: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .map(|v| v.trim().to_string())
-}
-
 /// CPU time (clock ticks) and context switches (voluntary and not) of `pid` so far.
 fn cpu_and_switches(pid: i32) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -984,17 +976,6 @@ fn the_grace_deadline_holds_when_a_leftover_cannot_be_reaped() {
 
 /// A uid no one else runs as, so that RLIMIT_NPROC counts only the forker's processes.
 const FORKER_UID: u32 = 1_987_654_322;
-
-fn processes_of(uid: u32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| {
-            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let real = status_field(pid, "Uid:")?;
-            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
-        })
-        .collect()
-}
 
 /// A tree that calls setsid() and forks forever, held at 64 processes by RLIMIT_NPROC
 /// (as another user): the SIGKILL rounds of crumb-init (not PID 1) never catch up with

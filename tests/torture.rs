@@ -286,18 +286,6 @@ fn fork_failure_in_a_pids_cgroup_as_pid_1() {
 /// A user ID nobody else on the machine runs as, so that RLIMIT_NPROC counts only ours.
 const LONELY_UID: u32 = 1_987_654_321;
 
-fn processes_of(uid: u32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| {
-            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let real = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
-            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
-        })
-        .collect()
-}
-
 #[test]
 fn fork_failure_under_rlimit_nproc_as_an_unprivileged_user() {
     require_root();
@@ -309,21 +297,7 @@ fn fork_failure_under_rlimit_nproc_as_an_unprivileged_user() {
         // Run by another user: a copy it can reach, under the name being tested.
         let program = world_readable_copy(bin(), name);
         let mut command = plain(&program, &["true"]);
-        command.uid(LONELY_UID).gid(LONELY_UID);
-        // SAFETY: setrlimit is async-signal-safe. It runs after the setuid above, so the
-        // init itself starts (it is the one process of the user) but cannot fork.
-        unsafe {
-            command.pre_exec(|| {
-                let one = libc::rlimit {
-                    rlim_cur: 1,
-                    rlim_max: 1,
-                };
-                if libc::setrlimit(libc::RLIMIT_NPROC, &one) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        unable_to_fork_as(&mut command, LONELY_UID);
         let out = run(command);
         assert_eq!(
             (out.code(), out.stderr.as_str(), out.stdout.as_str()),

@@ -485,6 +485,49 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
     init
 }
 
+/// A field of /proc/<pid>/status (`PPid:`, `Uid:`...), trimmed; None once it is gone.
+pub fn status_field(pid: i32, key: &str) -> Option<String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .map(|v| v.trim().to_string())
+}
+
+/// The processes whose real user is `uid`.
+pub fn processes_of(uid: u32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| {
+            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let real = status_field(pid, "Uid:")?;
+            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
+        })
+        .collect()
+}
+
+/// Makes `command` run as user and group `uid` with RLIMIT_NPROC at 1: the init starts
+/// (it is the user's one process) but cannot fork. `uid` must be one no other process
+/// runs as (the limit counts them all), and no other test's.
+pub fn unable_to_fork_as(command: &mut Command, uid: u32) {
+    use std::os::unix::process::CommandExt;
+    command.uid(uid).gid(uid);
+    // SAFETY: setrlimit is async-signal-safe. Rust runs it after the setuid, so that
+    // the init itself is counted against the limit.
+    unsafe {
+        command.pre_exec(|| {
+            let one = libc::rlimit {
+                rlim_cur: 1,
+                rlim_max: 1,
+            };
+            if libc::setrlimit(libc::RLIMIT_NPROC, &one) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// A copy of `program`, named `name`, in a directory every user may enter: for tests
 /// that run as another user, since a checkout may sit where only root can go (a
 /// `mktemp -d` clone is mode 0700).
