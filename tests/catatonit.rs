@@ -1178,14 +1178,6 @@ fn await_blocked_signals(pid: i32) {
     });
 }
 
-/// The init's children, from /proc.
-fn children_of(pid: i32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 /// Pause mode as PID 1: runs no program (even if one is given), reaps what is orphaned
 /// into its namespace, ignores every signal but SIGTERM and SIGINT, then exits 0
 /// silently. Returns the exit code and the debug lines.
@@ -1195,14 +1187,14 @@ fn pause(init: Init, args: &[&str], last: i32) -> (Option<i32>, Vec<String>, Vec
     let mut running = Running::start(command);
     let pid = running.init_pid();
     await_blocked_signals(pid);
-    assert_eq!(children_of(pid), "", "{init:?} {args:?} ran a program");
+    assert_eq!(children(pid), [], "{init:?} {args:?} ran a program");
     let orphans = Command::new("nsenter")
         .args(["--target", &pid.to_string(), "--pid", "--"])
         .args(["sh", "-c", "sleep 0.1 & sleep 0.1 & exit 0"])
         .status()
         .unwrap();
     assert!(orphans.success());
-    eventually("the orphans are reaped", || children_of(pid).is_empty());
+    eventually("the orphans are reaped", || children(pid).is_empty());
     for signal in [1, 3, 10, 12, 14, 20, 21, 22, 28, 34] {
         running.signal(signal);
     }

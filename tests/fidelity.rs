@@ -454,28 +454,11 @@ fn read(path: &Path) -> String {
 
 /// The parent PID of a running process.
 fn ppid(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit(')')
-        .next()?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    stat_fields(pid).get(1)?.parse().ok()
 }
 
 fn alive(pid: i32) -> bool {
     state(pid).is_some_and(|s| s != 'Z')
-}
-
-/// The signals pending for a process (its own and its thread group's).
-fn pending(pid: i32) -> Vec<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let bits = status
-        .lines()
-        .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
-        .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
-        .fold(0, |a, b| a | b);
-    (1..=64).filter(|s| bits & 1 << (s - 1) != 0).collect()
 }
 
 fn wait_exit(child: &mut Child) -> ExitStatus {
@@ -1902,25 +1885,6 @@ fn broken_pipe() -> Stdio {
             fds[1],
         ))
     }
-}
-
-/// User and system CPU time of a process, in clock ticks.
-fn cpu_ticks(pid: i32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    fields
-        .get(11)
-        .and_then(|u| u.parse::<u64>().ok())
-        .unwrap_or(0)
-        + fields
-            .get(12)
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0)
 }
 
 #[test]

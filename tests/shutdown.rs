@@ -34,14 +34,6 @@ fn beneath_pid1(program: &Path, args: &[&str], linger: bool) -> Command {
     command
 }
 
-fn children(pid: i32) -> Vec<i32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
 fn comm(pid: i32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .unwrap_or_default()
@@ -587,27 +579,6 @@ fn sigterm_at_start(program: &Path, args: &[&str], runs: usize) -> Vec<Option<i3
         .collect()
 }
 
-/// The fields of /proc/<pid>/stat after the command: state, ppid, pgrp, session...
-fn stat_fields(pid: i32) -> Vec<String> {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap_or_default()
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-/// Whether `signal` is pending for `pid` (for the process or its thread).
-fn pending(pid: i32, signal: i32) -> bool {
-    ["SigPnd:", "ShdPnd:"].iter().any(|key| {
-        status_field(pid, key)
-            .and_then(|mask| u64::from_str_radix(&mask, 16).ok())
-            .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
-    })
-}
-
 /// The window held open: the init's child is stopped (SIGSTOP cannot be blocked) as
 /// soon as it exists, and if it had not yet left the init's session (or group, with
 /// `own_group`), SIGTERM goes to the init while it is stopped there. The child is
@@ -664,7 +635,9 @@ fn sigterm_in_the_window(
     };
     send(pid, libc::SIGTERM);
     let taken = Instant::now() + Duration::from_secs(1);
-    while (pending(pid, libc::SIGTERM) || state(pid) != Some('S')) && Instant::now() < taken {
+    while (pending(pid).contains(&libc::SIGTERM) || state(pid) != Some('S'))
+        && Instant::now() < taken
+    {
         std::thread::sleep(Duration::from_millis(1));
     }
     send(child, libc::SIGCONT);

@@ -12,8 +12,10 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 mod no_shell;
+mod procfs;
 mod pty;
 pub use no_shell::*;
+pub use procfs::*;
 pub use pty::*;
 
 /// How long any single step may take before the test fails instead of hanging.
@@ -382,17 +384,6 @@ pub fn send(pid: i32, signal: i32) {
     );
 }
 
-/// The state letter of a process from /proc/<pid>/stat (R, S, T, Z...).
-pub fn state(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit(')')
-        .next()?
-        .split_whitespace()
-        .next()?
-        .chars()
-        .next()
-}
-
 /// Polls `check` until it holds or DEADLINE passes.
 pub fn eventually(what: &str, check: impl Fn() -> bool) {
     let end = Instant::now() + DEADLINE;
@@ -483,27 +474,6 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
     eventually("the orphan is reaped", || state(orphan).is_none());
     assert_eq!(state(init_pid), Some('S'));
     init
-}
-
-/// A field of /proc/<pid>/status (`PPid:`, `Uid:`...), trimmed; None once it is gone.
-pub fn status_field(pid: i32, key: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .map(|v| v.trim().to_string())
-}
-
-/// The processes whose real user is `uid`.
-pub fn processes_of(uid: u32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| {
-            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let real = status_field(pid, "Uid:")?;
-            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
-        })
-        .collect()
 }
 
 /// Makes `command` run as user and group `uid` with RLIMIT_NPROC at 1: the init starts
