@@ -73,17 +73,7 @@ fn host_pid(ns_init: i32, ns_pid: i32) -> Option<i32> {
 
 /// CPU time (clock ticks) and context switches (voluntary and not) of `pid` so far.
 fn cpu_and_switches(pid: i32) -> (u64, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after_comm: Vec<u64> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .skip(1) // the state letter
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the state.
-    let ticks = after_comm[11] + after_comm[12];
+    let ticks = cpu_ticks(pid);
     let switches = ["voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"]
         .iter()
         .map(|key| status_field(pid, key).unwrap().parse::<u64>().unwrap())
