@@ -245,15 +245,6 @@ fn without_pids(line: &str, init_pid: Option<i32>) -> String {
     replace_after(&line, "pid1 (", |_| "CHILD".into())
 }
 
-/// A `KEY:\tvalue` field of the child's output.
-fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
-    lines
-        .iter()
-        .find_map(|line| line.strip_prefix(key))
-        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
-        .trim()
-}
-
 /// Waits for `count` ready lines of `testkit signals` (child and grandchild, any order).
 fn await_ready(running: &mut Running, count: usize) {
     for _ in 0..count {
@@ -799,11 +790,7 @@ fn ids(init: Init, place: Place) -> String {
     }
     // SAFETY: getsid has no preconditions.
     let session = unsafe { libc::getsid(0) }.to_string();
-    let child = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap()
-        .to_string();
+    let child = word_value(ids, "pid").to_string();
     ids.split_whitespace()
         .map(|f| {
             let (key, value) = f.split_once('=').unwrap();
@@ -1073,14 +1060,9 @@ fn listen_pid_naming_the_init_is_rewritten_to_the_child_s_pid() {
         let (seen, ..) = observe(command, Plain);
         assert_eq!(seen.code, Some(0), "{init:?}: {seen:?}");
         let line = seen.stdout.first().unwrap();
-        let value = |key: &str| {
-            line.split_whitespace()
-                .find_map(|f| f.strip_prefix(key))
-                .unwrap()
-                .to_string()
-        };
-        assert_eq!(value("LISTEN_PID="), value("pid="), "{init:?}: {line}");
-        assert_ne!(value("ppid="), value("pid="), "{init:?}: {line}");
+        let value = |name: &str| word_value(line, name);
+        assert_eq!(value("LISTEN_PID"), value("pid"), "{init:?}: {line}");
+        assert_ne!(value("ppid"), value("pid"), "{init:?}: {line}");
     }
 }
 

@@ -311,14 +311,8 @@ fn pause_reaps_and_exits_0_on_sigint_or_sigterm_only() {
             });
             // Nothing wakes it while idle.
             let switches = || -> u64 {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-                    .unwrap()
-                    .trim()
-                    .parse()
-                    .unwrap()
+                let switches = status_field(pid, "voluntary_ctxt_switches:").unwrap();
+                switches.parse().unwrap()
             };
             let before = switches();
             std::thread::sleep(Duration::from_millis(1500));

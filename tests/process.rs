@@ -6,14 +6,6 @@ use common::*;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix(key))
-        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
-        .trim()
-}
-
 /// The child reads its own masks: `grep` runs directly as crumb-init's child (a shell
 /// would clear the blocked mask for the programs it starts, and hide a leak).
 const SHOW_MASKS: [&str; 3] = ["grep", "-E", "^Sig(Blk|Ign)|^Name"];
@@ -178,11 +170,8 @@ fn the_child_keeps_the_working_directory_and_the_init_moves_to_root() {
 fn sessions_and_process_groups() {
     // setsid mode: the child leads a new session and group.
     let lines = child_view(Show::Status, false, &[], |_| {});
-    let ids = field(&lines, "ids:").to_string();
-    let pid = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap();
+    let ids = field(&lines, "ids:");
+    let pid = word_value(ids, "pid");
     assert!(
         ids.contains(&format!("pgid={pid}")) && ids.contains(&format!("sid={pid}")),
         "{ids}"
@@ -197,11 +186,8 @@ fn sessions_and_process_groups() {
                 command.env(key, value);
             }
         });
-        let ids = field(&lines, "ids:").to_string();
-        let pid = ids
-            .split_whitespace()
-            .find_map(|f| f.strip_prefix("pid="))
-            .unwrap();
+        let ids = field(&lines, "ids:");
+        let pid = word_value(ids, "pid");
         assert!(
             !ids.contains(&format!("pgid={pid}")) && !ids.contains(&format!("sid={pid}")),
             "{ids}"
@@ -239,11 +225,8 @@ fn socket_activation_listen_pid_follows_to_the_child() {
     let lines = child_view(Show::Status, true, &[], |command| {
         command.env("LISTEN_PID", "1").env("LISTEN_FDS", "1");
     });
-    let ids = field(&lines, "ids:").to_string();
-    let pid = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap();
+    let ids = field(&lines, "ids:");
+    let pid = word_value(ids, "pid");
     assert_eq!(field(&lines, "LISTEN_PID="), pid);
     // Meant for some other process: left alone.
     let lines = child_view(Show::Status, true, &[], |command| {

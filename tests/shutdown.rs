@@ -58,10 +58,7 @@ fn host_pid(ns_init: i32, ns_pid: i32) -> Option<i32> {
     let namespace = std::fs::read_link(format!("/proc/{ns_init}/ns/pid")).ok()?;
     std::fs::read_dir("/proc").ok()?.find_map(|entry| {
         let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let inner = status
-            .lines()
-            .find_map(|l| l.strip_prefix("NSpid:"))?
+        let inner = status_field(pid, "NSpid:")?
             .split_whitespace()
             .last()?
             .parse::<i32>()

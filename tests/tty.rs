@@ -71,25 +71,13 @@ fn the_child_leads_a_session_whose_controlling_terminal_is_the_pty() {
     let (terminal, mut child) = Terminal::start(&mut command);
     assert_eq!(wait_deadline(&mut child, DEADLINE).code(), Some(0));
     let output = terminal.wait_for("LISTEN_PID");
-    let tty_nr = output
-        .lines()
-        .find_map(|l| l.strip_prefix("tty_nr: "))
-        .unwrap()
-        .trim()
-        .to_string();
+    let lines: Vec<String> = output.lines().map(str::to_string).collect();
     assert_ne!(
-        tty_nr, "0",
+        field(&lines, "tty_nr:"),
+        "0",
         "the child has no controlling terminal:\n{output}"
     );
-    let ids = output
-        .lines()
-        .find_map(|l| l.strip_prefix("ids: "))
-        .unwrap()
-        .trim()
-        .to_string();
-    let pid = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap();
+    let ids = field(&lines, "ids:");
+    let pid = word_value(ids, "pid");
     assert!(ids.contains(&format!("sid={pid}")), "{ids}");
 }

@@ -384,6 +384,26 @@ pub fn send(pid: i32, signal: i32) {
     );
 }
 
+/// The rest of the first of `lines` that starts with `key` (`ids:`, `SigBlk:`,
+/// `LISTEN_PID=`: a line of `testkit status` or of /proc/<pid>/status), trimmed;
+/// fails the test if no line has it.
+pub fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|line| line.strip_prefix(key))
+        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
+        .trim()
+}
+
+/// The value of the word `name=value` in `line` (`pid` in `pid=7 ppid=1 pgid=7`,
+/// `testkit status`'s ids); fails the test if there is none.
+pub fn word_value<'a>(line: &'a str, name: &str) -> &'a str {
+    let prefix = format!("{name}=");
+    line.split_whitespace()
+        .find_map(|word| word.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {line:?}"))
+}
+
 /// Polls `check` until it holds or DEADLINE passes.
 pub fn eventually(what: &str, check: impl Fn() -> bool) {
     let end = Instant::now() + DEADLINE;
@@ -446,15 +466,7 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
         .parse()
         .unwrap();
     // The middle shell writes the file before it exits: until then it is the parent.
-    let ppid = || {
-        let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("PPid:"))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let ppid = || status_field(orphan, "PPid:").unwrap();
     let end = Instant::now() + DEADLINE;
     let mut parent = ppid();
     while parent != init_pid.to_string()
