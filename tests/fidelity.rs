@@ -279,8 +279,9 @@ fn mask(signals: &[i32]) -> String {
 /// clear the blocked mask for what it starts, and hide what the init handed on).
 const SHOW_MASKS: [&str; 4] = ["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"];
 
-/// Signal recorders (`testkit record`) writing to one file: which process got which
-/// signal, even for processes whose stdout is a pipe or that outlive the init.
+/// Signal recorders (`testkit record --name NAME`) writing to one file: which process
+/// got which signal, even for processes whose stdout is a pipe or that outlive the
+/// init. Each ends on SIGRTMAX (64), the end marker.
 struct Records {
     file: PathBuf,
     /// The recorders run in a PID namespace: the PIDs they report are not ours to signal.
@@ -306,7 +307,11 @@ impl Records {
 
     /// The shell words that start recorder `name`.
     fn recorder(&self, name: &str) -> String {
-        format!("{} record {name} {}", testkit_str(), self.file.display())
+        format!(
+            "{} record {} --name {name} --exit-on 64",
+            testkit_str(),
+            self.file.display()
+        )
     }
 
     /// A shell loop that returns once `count` recorders are ready.
@@ -358,6 +363,7 @@ impl Records {
             .into_iter()
             .find(|l| l.starts_with(&format!("{name} ready ")))
             .unwrap_or_else(|| panic!("recorder {name} never started: {:?}", self.lines()));
+        // NAME ready <pid> <pgid> <sid>
         let ids: Vec<i32> = line
             .split_whitespace()
             .skip(2)
@@ -365,18 +371,19 @@ impl Records {
             .collect();
         Ready {
             pid: ids[0],
-            pgid: ids[2],
-            sid: ids[3],
+            pgid: ids[1],
+            sid: ids[2],
         }
     }
 
     /// Every signal `name` recorded, in order, SIGRTMAX (the end marker) included.
     fn all(&self, name: &str) -> Vec<i32> {
-        let prefix = format!("{name} ");
+        // NAME signal <signo> from <sender>
+        let prefix = format!("{name} signal ");
         self.lines()
             .iter()
             .filter_map(|l| l.strip_prefix(&prefix))
-            .filter_map(|rest| rest.parse().ok())
+            .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
             .collect()
     }
 
@@ -394,7 +401,7 @@ impl Records {
     /// Whether `pid` is still recorder `name` of this file (a PID may be reused).
     fn is_recorder(&self, pid: i32, name: &str) -> bool {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let want = format!("record\0{name}\0{}\0", self.file.display());
+        let want = format!("record\0{}\0--name\0{name}\0", self.file.display());
         cmdline.windows(want.len()).any(|w| w == want.as_bytes())
             && state(pid).is_some_and(|s| s != 'Z')
     }

@@ -273,7 +273,7 @@ fn broken_log_pipe(case: &BrokenLog) {
     let file = record_file(&format!("pipe-{}", case.name));
     let file_str = file.display().to_string();
     let mut args: Vec<&str> = case.args.to_vec();
-    args.extend([testkit.as_str(), "signal-log", &file_str, "--exit-on", "10"]);
+    args.extend([testkit.as_str(), "record", &file_str, "--exit-on", "10"]);
     if case.child_ignores_sigpipe {
         args.extend(["--ignore", "13"]);
     }
@@ -402,7 +402,7 @@ fn stranger_takes(init: &mut Running, pid1: i32, number: i32, file: &Path) -> i3
         let _ = std::fs::remove_file(file);
         let started = Command::new("nsenter")
             .args(["--target", &pid1.to_string(), "--pid", "--", "sh", "-c"])
-            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" signal-log "$3""#)
+            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" record "$3""#)
             .args(["sh", &(number - 1).to_string(), &testkit])
             .arg(file)
             .status()
@@ -437,11 +437,11 @@ fn stale_group(member: bool) {
     let witness = record_file(&format!("stale-group-witness-{member}"));
     let stranger = record_file(&format!("stale-group-stranger-{member}"));
     let member_file = record_file(&format!("stale-group-member-{member}"));
-    let mut script = format!("setsid {testkit} signal-log {} & ", witness.display());
+    let mut script = format!("setsid {testkit} record {} & ", witness.display());
     if member {
         let m = member_file.display();
         script += &format!(
-            "{testkit} signal-log {m} --exit-on 15 & \
+            "{testkit} record {m} --exit-on 15 & \
              until grep -q ready {m} 2>/dev/null; do sleep 0.01; done; "
         );
     }
@@ -739,7 +739,7 @@ fn orphans_that_reach_the_init_during_the_grace_period_get_sigterm() {
     let file = record_file("late-orphan");
     let f = file.display();
     let script = format!(
-        "setsid sh -c \"trap 'exit 0' TERM; {testkit} signal-log {f} --exit-on 15 & wait\" & \
+        "setsid sh -c \"trap 'exit 0' TERM; {testkit} record {f} --exit-on 15 & wait\" & \
          until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; exit 3"
     );
     let started = Instant::now();
@@ -809,7 +809,7 @@ fn forwarded_sigterm_then_orphan(pid1: bool) {
     let file = record_file(&format!("after-forwarded-term-{pid1}"));
     let f = file.display();
     let script = format!(
-        "setsid {testkit} signal-log {f} --exit-on 15 & \
+        "setsid {testkit} record {f} --exit-on 15 & \
          until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; echo up; exec sleep 1000"
     );
     let args = ["--grace-period=5", "sh", "-c", &script];
@@ -1132,7 +1132,7 @@ fn without_a_grace_period_a_setsid_orphan_gets_no_sigterm_at_exit_as_with_dumb_i
         let file = record_file(&format!("farewell-{name}"));
         let f = file.display();
         let script = format!(
-            "setsid {testkit} signal-log {f} & \
+            "setsid {testkit} record {f} & \
              until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; exit 4"
         );
         let mut init = Running::start(beneath_pid1(&program, &["sh", "-c", &script], true));
