@@ -1671,23 +1671,7 @@ fn tini_exit_code_remaps_are_read_with_strtol() {
         "99999999999999999999",
         "-3",
     ];
-    let mut differences = Differences::default();
-    for value in values {
-        let (ours, theirs) = side_by_side(Peer::Tini, |who| {
-            init(
-                Peer::Tini,
-                who,
-                false,
-                &["-s", "-e", value, "--", "sh", "-c", "exit 3"],
-            )
-        });
-        differences.check(
-            value,
-            (ours.code, tini_messages(&ours)),
-            (theirs.code, tini_messages(&theirs)),
-        );
-    }
-    differences.assert_none("tini -e VALUE");
+    tini_option_values_match("-e", &values, &["sh", "-c", "exit 3"]);
 }
 
 #[test]
@@ -1716,18 +1700,24 @@ fn tini_parent_death_signal_takes_tini_s_names_only() {
         "SIGCLD",
         "",
     ];
+    tini_option_values_match("-p", &values, &["true"]);
+}
+
+/// `tini -s OPTION VALUE -- COMMAND...`, ours and Debian's, for each of `values`: the
+/// exit codes and tini's messages must be the same (all differences are reported).
+fn tini_option_values_match(option: &str, values: &[&str], command: &[&str]) {
     let mut differences = Differences::default();
-    for value in values {
-        let (ours, theirs) = side_by_side(Peer::Tini, |who| {
-            init(Peer::Tini, who, false, &["-s", "-p", value, "--", "true"])
-        });
+    for &value in values {
+        let mut args = vec!["-s", option, value, "--"];
+        args.extend(command);
+        let (ours, theirs) = side_by_side(Peer::Tini, |who| init(Peer::Tini, who, false, &args));
         differences.check(
             value,
             (ours.code, tini_messages(&ours)),
             (theirs.code, tini_messages(&theirs)),
         );
     }
-    differences.assert_none("tini -p VALUE");
+    differences.assert_none(&format!("tini {option} VALUE"));
 }
 
 #[test]
