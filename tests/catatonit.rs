@@ -83,18 +83,14 @@ fn init_command(init: Init, place: Place, launcher: &[&str], args: &[&str]) -> C
         }
     };
     // Neither may leave core files behind when a test makes catatonit die of a signal.
+    no_core_files(&mut command);
     // And both start with glibc's signals 32 and 33 at SIG_DFL: a parent that runs
     // programs with glibc's posix_spawn (cargo does) hands them on ignored, and
     // catatonit passes an ignored 32 on to its child (see the mask test).
-    // SAFETY: setrlimit and rt_sigaction are async-signal-safe; a zeroed kernel
-    // sigaction is SIG_DFL with no flags, and 32 bytes cover every architecture's.
+    // SAFETY: rt_sigaction is async-signal-safe; a zeroed kernel sigaction is SIG_DFL
+    // with no flags, and 32 bytes cover every architecture's.
     unsafe {
         command.pre_exec(|| {
-            let zero = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
             set_disposition_raw(32, libc::SIG_DFL);
             set_disposition_raw(33, libc::SIG_DFL);
             Ok(())
@@ -1066,23 +1062,6 @@ fn listen_pid_naming_the_init_is_rewritten_to_the_child_s_pid() {
     }
 }
 
-/// Starts the command with exactly fds 0, 1, 2, 3 and 7 (3 and 7: /dev/null, inherited).
-fn with_fds_3_and_7(command: &mut Command) {
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-            libc::dup2(fd, 7);
-            if fd != 3 {
-                libc::dup2(fd, 3);
-                libc::close(fd);
-            }
-            Ok(())
-        });
-    }
-}
-
 /// The init's descriptors >= 3 that are not its own anonymous ones (signalfd, epoll...).
 fn inherited_fds_of(pid: i32) -> Vec<String> {
     let mut found: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -1108,7 +1087,7 @@ fn the_init_closes_its_own_fds_after_spawning_while_the_child_keeps_them() {
         // The child gets what the init was given.
         for init in ALL {
             let mut command = init_command(init, place, &[], &["--", &testkit, "status"]);
-            with_fds_3_and_7(&mut command);
+            with_only_extra_fds(&mut command, &[3, 7]);
             let (seen, ..) = observe(command, place);
             assert_eq!(seen.code, Some(0), "{init:?} {place:?}: {seen:?}");
             assert_eq!(
@@ -1122,7 +1101,7 @@ fn the_init_closes_its_own_fds_after_spawning_while_the_child_keeps_them() {
         for init in ALL {
             for args in [&["--", &testkit, "signals"][..], &["-P"]] {
                 let mut command = init_command(init, place, &[], args);
-                with_fds_3_and_7(&mut command);
+                with_only_extra_fds(&mut command, &[3, 7]);
                 let mut running = Running::start(command);
                 let pid = running.init_pid();
                 let mut _leftovers = None;

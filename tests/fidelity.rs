@@ -1808,17 +1808,7 @@ fn signals_32_and_33_and_tini_s_synchronous_signals_never_reach_the_child() {
                 let mut args = options.to_vec();
                 args.extend(recorder.split(' '));
                 let mut command = init(peer, who, false, &args);
-                // SAFETY: setrlimit is async-signal-safe; no core file for the reference.
-                unsafe {
-                    command.pre_exec(|| {
-                        let none = libc::rlimit {
-                            rlim_cur: 0,
-                            rlim_max: 0,
-                        };
-                        libc::setrlimit(libc::RLIMIT_CORE, &none);
-                        Ok(())
-                    });
-                }
+                no_core_files(&mut command); // the reference dies of the signal
                 let (mut child, _, _) = spawn_to_files(command, &tag);
                 records.wait_ready(1, &mut child);
                 let pid = child.id() as i32;

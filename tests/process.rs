@@ -10,20 +10,6 @@ use std::process::Command;
 /// would clear the blocked mask for the programs it starts, and hide a leak).
 const SHOW_MASKS: [&str; 3] = ["grep", "-E", "^Sig(Blk|Ign)|^Name"];
 
-/// Starts the init with exactly fds 0, 1, 2 and 7 (non-close-on-exec, /dev/null).
-fn only_fds_0_1_2_and_7(command: &mut Command) {
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-            libc::dup2(fd, 7);
-            libc::close(fd);
-            Ok(())
-        });
-    }
-}
-
 enum Show {
     Masks,
     /// `testkit status`: fds, working directory, ids, terminal, LISTEN_PID.
@@ -59,7 +45,7 @@ fn child_view_of(
     } else {
         plain(init, &args)
     };
-    only_fds_0_1_2_and_7(&mut command);
+    with_only_extra_fds(&mut command, &[7]);
     prepare(&mut command);
     let out = run(command);
     assert_eq!(out.code(), 0, "{out:?}");

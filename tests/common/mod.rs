@@ -510,6 +510,47 @@ pub fn unable_to_fork_as(command: &mut Command, uid: u32) {
     }
 }
 
+/// Makes `command` start with RLIMIT_CORE at 0: a test that makes a program die of a
+/// signal leaves no core file behind.
+pub fn no_core_files(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            let zero = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+}
+
+/// Makes `command` start with fds 0, 1 and 2 as they are and, of the others, exactly
+/// `extra`, each /dev/null and inherited (not close-on-exec): descriptors a careless
+/// parent leaves open for the init.
+pub fn with_only_extra_fds(command: &mut Command, extra: &'static [i32]) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            for &target in extra.iter().filter(|&&target| target != fd) {
+                libc::dup2(fd, target);
+            }
+            if !extra.contains(&fd) {
+                libc::close(fd);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// A copy of `program`, named `name`, in a directory every user may enter: for tests
 /// that run as another user, since a checkout may sit where only root can go (a
 /// `mktemp -d` clone is mode 0700).
