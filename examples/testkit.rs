@@ -21,11 +21,14 @@
 //!   On SIGRTMAX-1 (63) it stops forking, reaps its own children, waits (10 s at most)
 //!   until no process of its /proc is a zombie, prints `zombies [<pid> ...]` (what is
 //!   still left) and exits 7.
-//! - `signal-log FILE [--ignore N[,N...]] [--exit-on N[,N...]]`: as `signals`, but
-//!   appends to FILE (`-` for stdout), so that it can record while its stdout is not
-//!   the test's: `ready <pid> <pgid> <sid>`, then `signal <signo> from <sender pid>` for
-//!   each signal. The `--ignore` signals are set to SIG_IGN (the rest are blocked and
-//!   waited for); exits 0 after an `--exit-on` signal (default: none).
+//! - `record FILE [--name NAME] [--ignore N[,N...]] [--exit-on N[,N...]]`: records the
+//!   signals it receives in FILE (`-` for stdout), appending, so that it can record
+//!   while its stdout is not the test's (pipelines, processes that outlive the init) and
+//!   several recorders can share one file: `ready <pid> <pgid> <sid>`, then
+//!   `signal <signo> from <sender pid>` for each signal; each line begins with `NAME `
+//!   if one is given. It blocks and waits for all 64 signals (glibc's own 32 and 33 too,
+//!   which libc's sigfillset leaves out) but the `--ignore` ones, which it sets to
+//!   SIG_IGN; it exits 0 after an `--exit-on` signal (default: none).
 //! - `setsid-orphans N FILE`: forks N children that each call setsid() (so that no
 //!   process-group kill reaches them) and wait for signals, appending `term <pid>` to
 //!   FILE and exiting 0 on SIGTERM (`signal <signo> <pid>` for any other); once all N
@@ -36,11 +39,6 @@
 //! - `seize PID`: attaches to PID with PTRACE_SEIZE, says `seized`, then sleeps until
 //!   killed without ever waiting for its tracee: a tracer that hangs. A tracee that
 //!   dies meanwhile stays a zombie its parent cannot reap.
-//! - `record NAME FILE`: blocks all 64 signals (glibc's own 32 and 33 too, which libc's
-//!   sigfillset leaves out), appends `NAME ready <pid> <ppid> <pgid> <sid>` to FILE, then
-//!   `NAME <signo>` for each signal it receives; exits 0 after SIGRTMAX (64). For tests
-//!   that compare which process got which signal when stdout is not free (pipelines,
-//!   processes that outlive the init).
 
 use std::io::Write;
 use std::process::exit;
@@ -312,42 +310,58 @@ fn signal_list(args: &[String], option: &str) -> Vec<i32> {
         .unwrap_or_default()
 }
 
-fn signal_log(args: &[String]) {
+fn record(args: &[String]) {
     let Some(path) = args.first() else {
-        eprintln!("usage: testkit signal-log FILE [--ignore N,..] [--exit-on N,..]");
+        eprintln!("usage: testkit record FILE [--name NAME] [--ignore N,..] [--exit-on N,..]");
         exit(2);
     };
     let fd = open_log(path);
+    let prefix = args
+        .iter()
+        .position(|a| a == "--name")
+        .and_then(|i| args.get(i + 1))
+        .map_or(String::new(), |name| format!("{name} "));
     let ignore = signal_list(args, "--ignore");
     let exit_on = signal_list(args, "--exit-on");
-    let mut set = all_signals();
-    for &signal in &ignore {
-        // SAFETY: plain calls on a valid set; SIG_IGN is a valid disposition.
-        unsafe {
-            libc::sigdelset(&mut set, signal);
-            libc::signal(signal, libc::SIG_IGN);
-        }
+    // The kernel's set, not libc's: every signal 1..=64 but the ignored ones.
+    let mut set: u64 = !0;
+    for &signal in ignore.iter().filter(|s| (1..=64).contains(*s)) {
+        set &= !(1 << (signal - 1));
+        // SAFETY: SIG_IGN is a valid disposition.
+        unsafe { libc::signal(signal, libc::SIG_IGN) };
     }
-    // SAFETY: a valid set; the old mask is not wanted.
+    // SAFETY: a valid 8-byte set; the old mask is not wanted.
     unsafe {
-        let empty = std::mem::zeroed::<libc::sigset_t>();
-        libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &set,
+            std::ptr::null_mut::<u64>(),
+            8,
+        )
+    };
     // SAFETY: plain id queries.
     let (pid, pgid, sid) = unsafe { (libc::getpid(), libc::getpgrp(), libc::getsid(0)) };
-    append_line(fd, &format!("ready {pid} {pgid} {sid}"));
+    append_line(fd, &format!("{prefix}ready {pid} {pgid} {sid}"));
     loop {
         // SAFETY: a zeroed siginfo_t is a valid out-parameter.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: a valid set and siginfo pointer.
-        let signal = unsafe { libc::sigwaitinfo(&set, &mut info) };
+        // SAFETY: a valid 8-byte set and siginfo pointer; no timeout.
+        let signal = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigtimedwait,
+                &set,
+                &mut info,
+                std::ptr::null::<libc::timespec>(),
+                8,
+            )
+        } as i32;
         if signal <= 0 {
             continue;
         }
         // SAFETY: si_pid is set for signals sent by kill(2) (0 otherwise).
         let sender = unsafe { info.si_pid() };
-        append_line(fd, &format!("signal {signal} from {sender}"));
+        append_line(fd, &format!("{prefix}signal {signal} from {sender}"));
         if exit_on.contains(&signal) {
             exit(0);
         }
@@ -470,68 +484,6 @@ fn reap_storm(count: usize) {
     }
 }
 
-fn record(args: &[String]) {
-    let (Some(name), Some(file)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: testkit record NAME FILE");
-        exit(2);
-    };
-    // The kernel's set, not libc's: every signal 1..=64.
-    let all: u64 = !0;
-    // SAFETY: a valid 8-byte set; the old mask is not wanted.
-    unsafe {
-        libc::syscall(
-            libc::SYS_rt_sigprocmask,
-            libc::SIG_BLOCK,
-            &all,
-            std::ptr::null_mut::<u64>(),
-            8,
-        )
-    };
-    let append = |line: String| {
-        // O_APPEND and one write per line: lines of several recorders do not mix.
-        let mut out = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(file)
-            .unwrap_or_else(|e| {
-                eprintln!("testkit: {file}: {e}");
-                exit(3)
-            });
-        let _ = out.write_all(format!("{line}\n").as_bytes());
-    };
-    // SAFETY: plain id queries.
-    let ids = unsafe {
-        (
-            libc::getpid(),
-            libc::getppid(),
-            libc::getpgrp(),
-            libc::getsid(0),
-        )
-    };
-    append(format!(
-        "{name} ready {} {} {} {}",
-        ids.0, ids.1, ids.2, ids.3
-    ));
-    loop {
-        // SAFETY: a valid 8-byte set; siginfo and timeout are not wanted.
-        let signal = unsafe {
-            libc::syscall(
-                libc::SYS_rt_sigtimedwait,
-                &all,
-                std::ptr::null_mut::<libc::siginfo_t>(),
-                std::ptr::null::<libc::timespec>(),
-                8,
-            )
-        };
-        if signal > 0 {
-            append(format!("{name} {signal}"));
-            if signal == 64 {
-                exit(0);
-            }
-        }
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let number = |i: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(1);
@@ -543,7 +495,6 @@ fn main() {
         Some("latency") => latency(),
         Some("reap-storm") => reap_storm(number(1) as usize),
         Some("signal-storm") => signal_storm(),
-        Some("signal-log") => signal_log(&args[1..]),
         Some("setsid-orphans") => {
             setsid_orphans(number(1) as usize, args.get(2).map_or("-", String::as_str))
         }
@@ -552,7 +503,7 @@ fn main() {
         Some("record") => record(&args[1..]),
         _ => {
             eprintln!(
-                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|signal-log FILE|setsid-orphans N FILE|setsid-forker|record NAME FILE|seize PID"
+                "usage: testkit signals|status|orphans N|orphan-storm S|latency|reap-storm N|signal-storm|record FILE|setsid-orphans N FILE|setsid-forker|seize PID"
             );
             exit(2);
         }

@@ -14,12 +14,9 @@
 
 mod common;
 use common::*;
-use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const CATATONIT: &str = "/usr/bin/catatonit";
@@ -75,10 +72,8 @@ fn init_command(init: Init, place: Place, launcher: &[&str], args: &[&str]) -> C
     words.extend(args.iter().map(Into::into));
     let mut command = match place {
         Pid1 => {
-            require_root();
-            let mut command = Command::new("unshare");
-            command.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-            command.args(&words);
+            let mut command = in_namespace(Path::new(&words[0]), &[]);
+            command.args(&words[1..]);
             command
         }
         Plain => {
@@ -88,18 +83,14 @@ fn init_command(init: Init, place: Place, launcher: &[&str], args: &[&str]) -> C
         }
     };
     // Neither may leave core files behind when a test makes catatonit die of a signal.
+    no_core_files(&mut command);
     // And both start with glibc's signals 32 and 33 at SIG_DFL: a parent that runs
     // programs with glibc's posix_spawn (cargo does) hands them on ignored, and
     // catatonit passes an ignored 32 on to its child (see the mask test).
-    // SAFETY: setrlimit and rt_sigaction are async-signal-safe; a zeroed kernel
-    // sigaction is SIG_DFL with no flags, and 32 bytes cover every architecture's.
+    // SAFETY: rt_sigaction is async-signal-safe; a zeroed kernel sigaction is SIG_DFL
+    // with no flags, and 32 bytes cover every architecture's.
     unsafe {
         command.pre_exec(|| {
-            let zero = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &zero);
             set_disposition_raw(32, libc::SIG_DFL);
             set_disposition_raw(33, libc::SIG_DFL);
             Ok(())
@@ -248,15 +239,6 @@ fn without_pids(line: &str, init_pid: Option<i32>) -> String {
         }
     });
     replace_after(&line, "pid1 (", |_| "CHILD".into())
-}
-
-/// A `KEY:\tvalue` field of the child's output.
-fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
-    lines
-        .iter()
-        .find_map(|line| line.strip_prefix(key))
-        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
-        .trim()
 }
 
 /// Waits for `count` ready lines of `testkit signals` (child and grandchild, any order).
@@ -571,21 +553,8 @@ fn fork_failure_matches() {
             Ours(name) => world_readable_copy(&init.program(), name),
         };
         let mut command = Command::new(&program);
-        command.args(["--", "true"]).uid(LONELY_UID).gid(LONELY_UID);
-        // SAFETY: setrlimit is async-signal-safe. It runs after the setuid, so the init
-        // starts (it is the one process of the user) but cannot fork.
-        unsafe {
-            command.pre_exec(|| {
-                let one = libc::rlimit {
-                    rlim_cur: 1,
-                    rlim_max: 1,
-                };
-                if libc::setrlimit(libc::RLIMIT_NPROC, &one) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        command.args(["--", "true"]);
+        unable_to_fork_as(&mut command, LONELY_UID);
         let (seen, ..) = observe(command, Plain);
         outcomes.push((init, seen));
     }
@@ -817,11 +786,7 @@ fn ids(init: Init, place: Place) -> String {
     }
     // SAFETY: getsid has no preconditions.
     let session = unsafe { libc::getsid(0) }.to_string();
-    let child = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap()
-        .to_string();
+    let child = word_value(ids, "pid").to_string();
     ids.split_whitespace()
         .map(|f| {
             let (key, value) = f.split_once('=').unwrap();
@@ -859,59 +824,9 @@ fn the_child_leads_its_own_process_group_in_the_init_s_session() {
 /// A pseudo-terminal whose slave is the controlling terminal and stdio of the command,
 /// which starts as a session leader. Returns the init's PID, exit status and output.
 fn on_a_terminal(mut command: Command) -> (i32, std::process::ExitStatus, String) {
-    // SAFETY: plain libc calls on descriptors this function owns.
-    let (master, slave) = unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        assert!(master >= 0, "posix_openpt");
-        assert_eq!(libc::grantpt(master), 0);
-        assert_eq!(libc::unlockpt(master), 0);
-        let mut name = [0 as libc::c_char; 128];
-        assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
-        (
-            OwnedFd::from_raw_fd(master),
-            std::ffi::CStr::from_ptr(name.as_ptr()).to_owned(),
-        )
-    };
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            libc::setsid();
-            // A session leader without a terminal acquires the first one it opens.
-            let fd = libc::open(slave.as_ptr(), libc::O_RDWR);
-            if fd < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            for target in 0..3 {
-                libc::dup2(fd, target);
-            }
-            if fd > 2 {
-                libc::close(fd);
-            }
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().expect("spawn on the terminal");
-    let mut reader = std::fs::File::from(master.try_clone().unwrap());
-    let output = Arc::new(Mutex::new(String::new()));
-    let sink = output.clone();
-    let reading = std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        // EIO once every slave descriptor is closed.
-        while let Ok(n @ 1..) = reader.read(&mut buffer) {
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buffer[..n]));
-        }
-    });
+    let (terminal, mut child) = Terminal::start(&mut command);
     let status = wait_deadline(&mut child, DEADLINE);
-    let end = Instant::now() + DEADLINE;
-    while !reading.is_finished() {
-        assert!(Instant::now() < end, "the terminal stayed open");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    drop(master);
-    let text = output.lock().unwrap().replace('\r', "");
-    (child.id() as i32, status, text)
+    (child.id() as i32, status, terminal.closed_output())
 }
 
 /// Fields of a /proc/<pid>/stat line after the command name: pid, then (from 0) state,
@@ -1141,31 +1056,9 @@ fn listen_pid_naming_the_init_is_rewritten_to_the_child_s_pid() {
         let (seen, ..) = observe(command, Plain);
         assert_eq!(seen.code, Some(0), "{init:?}: {seen:?}");
         let line = seen.stdout.first().unwrap();
-        let value = |key: &str| {
-            line.split_whitespace()
-                .find_map(|f| f.strip_prefix(key))
-                .unwrap()
-                .to_string()
-        };
-        assert_eq!(value("LISTEN_PID="), value("pid="), "{init:?}: {line}");
-        assert_ne!(value("ppid="), value("pid="), "{init:?}: {line}");
-    }
-}
-
-/// Starts the command with exactly fds 0, 1, 2, 3 and 7 (3 and 7: /dev/null, inherited).
-fn with_fds_3_and_7(command: &mut Command) {
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-            libc::dup2(fd, 7);
-            if fd != 3 {
-                libc::dup2(fd, 3);
-                libc::close(fd);
-            }
-            Ok(())
-        });
+        let value = |name: &str| word_value(line, name);
+        assert_eq!(value("LISTEN_PID"), value("pid"), "{init:?}: {line}");
+        assert_ne!(value("ppid"), value("pid"), "{init:?}: {line}");
     }
 }
 
@@ -1194,7 +1087,7 @@ fn the_init_closes_its_own_fds_after_spawning_while_the_child_keeps_them() {
         // The child gets what the init was given.
         for init in ALL {
             let mut command = init_command(init, place, &[], &["--", &testkit, "status"]);
-            with_fds_3_and_7(&mut command);
+            with_only_extra_fds(&mut command, &[3, 7]);
             let (seen, ..) = observe(command, place);
             assert_eq!(seen.code, Some(0), "{init:?} {place:?}: {seen:?}");
             assert_eq!(
@@ -1208,7 +1101,7 @@ fn the_init_closes_its_own_fds_after_spawning_while_the_child_keeps_them() {
         for init in ALL {
             for args in [&["--", &testkit, "signals"][..], &["-P"]] {
                 let mut command = init_command(init, place, &[], args);
-                with_fds_3_and_7(&mut command);
+                with_only_extra_fds(&mut command, &[3, 7]);
                 let mut running = Running::start(command);
                 let pid = running.init_pid();
                 let mut _leftovers = None;
@@ -1246,14 +1139,6 @@ fn await_blocked_signals(pid: i32) {
     });
 }
 
-/// The init's children, from /proc.
-fn children_of(pid: i32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 /// Pause mode as PID 1: runs no program (even if one is given), reaps what is orphaned
 /// into its namespace, ignores every signal but SIGTERM and SIGINT, then exits 0
 /// silently. Returns the exit code and the debug lines.
@@ -1263,14 +1148,14 @@ fn pause(init: Init, args: &[&str], last: i32) -> (Option<i32>, Vec<String>, Vec
     let mut running = Running::start(command);
     let pid = running.init_pid();
     await_blocked_signals(pid);
-    assert_eq!(children_of(pid), "", "{init:?} {args:?} ran a program");
+    assert_eq!(children(pid), [], "{init:?} {args:?} ran a program");
     let orphans = Command::new("nsenter")
         .args(["--target", &pid.to_string(), "--pid", "--"])
         .args(["sh", "-c", "sleep 0.1 & sleep 0.1 & exit 0"])
         .status()
         .unwrap();
     assert!(orphans.success());
-    eventually("the orphans are reaped", || children_of(pid).is_empty());
+    eventually("the orphans are reaped", || children(pid).is_empty());
     for signal in [1, 3, 10, 12, 14, 20, 21, 22, 28, 34] {
         running.signal(signal);
     }

@@ -88,13 +88,7 @@ fn init(peer: Peer, who: Who, pid1: bool, args: &[&str]) -> Command {
 /// command's own PATH is where a bare program name would be looked up.
 fn init_with_path(peer: Peer, who: Who, pid1: bool, args: &[&str], path: &str) -> Command {
     let mut command = if pid1 {
-        require_root();
-        let mut command = Command::new("/usr/bin/unshare");
-        command
-            .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-            .arg(program(peer, who))
-            .args(args);
-        command
+        in_namespace_through(Path::new("/usr/bin/unshare"), &program(peer, who), args)
     } else {
         plain(&program(peer, who), args)
     };
@@ -285,8 +279,9 @@ fn mask(signals: &[i32]) -> String {
 /// clear the blocked mask for what it starts, and hide what the init handed on).
 const SHOW_MASKS: [&str; 4] = ["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"];
 
-/// Signal recorders (`testkit record`) writing to one file: which process got which
-/// signal, even for processes whose stdout is a pipe or that outlive the init.
+/// Signal recorders (`testkit record --name NAME`) writing to one file: which process
+/// got which signal, even for processes whose stdout is a pipe or that outlive the
+/// init. Each ends on SIGRTMAX (64), the end marker.
 struct Records {
     file: PathBuf,
     /// The recorders run in a PID namespace: the PIDs they report are not ours to signal.
@@ -312,7 +307,11 @@ impl Records {
 
     /// The shell words that start recorder `name`.
     fn recorder(&self, name: &str) -> String {
-        format!("{} record {name} {}", testkit_str(), self.file.display())
+        format!(
+            "{} record {} --name {name} --exit-on 64",
+            testkit_str(),
+            self.file.display()
+        )
     }
 
     /// A shell loop that returns once `count` recorders are ready.
@@ -364,6 +363,7 @@ impl Records {
             .into_iter()
             .find(|l| l.starts_with(&format!("{name} ready ")))
             .unwrap_or_else(|| panic!("recorder {name} never started: {:?}", self.lines()));
+        // NAME ready <pid> <pgid> <sid>
         let ids: Vec<i32> = line
             .split_whitespace()
             .skip(2)
@@ -371,18 +371,19 @@ impl Records {
             .collect();
         Ready {
             pid: ids[0],
-            pgid: ids[2],
-            sid: ids[3],
+            pgid: ids[1],
+            sid: ids[2],
         }
     }
 
     /// Every signal `name` recorded, in order, SIGRTMAX (the end marker) included.
     fn all(&self, name: &str) -> Vec<i32> {
-        let prefix = format!("{name} ");
+        // NAME signal <signo> from <sender>
+        let prefix = format!("{name} signal ");
         self.lines()
             .iter()
             .filter_map(|l| l.strip_prefix(&prefix))
-            .filter_map(|rest| rest.parse().ok())
+            .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
             .collect()
     }
 
@@ -400,7 +401,7 @@ impl Records {
     /// Whether `pid` is still recorder `name` of this file (a PID may be reused).
     fn is_recorder(&self, pid: i32, name: &str) -> bool {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        let want = format!("record\0{name}\0{}\0", self.file.display());
+        let want = format!("record\0{}\0--name\0{name}\0", self.file.display());
         cmdline.windows(want.len()).any(|w| w == want.as_bytes())
             && state(pid).is_some_and(|s| s != 'Z')
     }
@@ -460,28 +461,11 @@ fn read(path: &Path) -> String {
 
 /// The parent PID of a running process.
 fn ppid(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit(')')
-        .next()?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    stat_fields(pid).get(1)?.parse().ok()
 }
 
 fn alive(pid: i32) -> bool {
     state(pid).is_some_and(|s| s != 'Z')
-}
-
-/// The signals pending for a process (its own and its thread group's).
-fn pending(pid: i32) -> Vec<i32> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let bits = status
-        .lines()
-        .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
-        .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
-        .fold(0, |a, b| a | b);
-    (1..=64).filter(|s| bits & 1 << (s - 1) != 0).collect()
 }
 
 fn wait_exit(child: &mut Child) -> ExitStatus {
@@ -1248,115 +1232,27 @@ fn rewrite_signal_names_are_crumb_init_s_documented_extension() {
 // the shell's error, and in a PATH search goes on to the next entry).
 // ---------------------------------------------------------------------------------------
 
-/// How /bin/sh is made unusable in the private mount namespace of a run.
-#[derive(Clone, Copy, Debug)]
-enum NoShell {
-    /// An empty directory over /usr/bin (/bin is a link to it on Debian): ENOENT.
-    Missing,
-    /// A file without execute permission over /bin/sh: EACCES.
-    NotExecutable,
-    /// A file execve rejects with ENOEXEC over /bin/sh.
-    Garbage,
-}
-
-fn no_shell_dir() -> PathBuf {
-    let dir = scratch().join("fidelity-no-shell");
-    std::fs::create_dir_all(dir.join("empty")).unwrap();
-    dir
-}
-
-/// `content` as an executable file in the no-shell directory (written once).
-fn executable(name: &str, content: &[u8], mode: u32) -> PathBuf {
-    let path = no_shell_dir().join(name);
-    if !path.exists() {
-        let tmp = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::write(&tmp, content).unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode)).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
-}
-
-/// A copy of a program outside /usr/bin, which the runs hide (it is dynamically linked
-/// against libraries in /usr/lib, which stay).
-fn copy_outside_usr_bin(from: &Path, name: &str) -> PathBuf {
-    let path = no_shell_dir().join(name);
-    if !path.exists() {
-        let tmp = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::copy(from, &tmp).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
-}
-
 /// `peer args` (ours, or a copy of Debian's outside /usr/bin) in a private mount
 /// namespace where /bin/sh is unusable as `how` says; as PID 1 through a copy of unshare.
 fn without_shell(how: NoShell, peer: Peer, who: Who, pid1: bool, args: &[&str]) -> Command {
-    require_root();
     let program = match who {
         Who::Ours => named(peer.name()),
-        Who::Theirs => {
-            copy_outside_usr_bin(&program(peer, who), &format!("debian-{}", peer.name()))
-        }
-    };
-    let (source, target) = match how {
-        NoShell::Missing => (no_shell_dir().join("empty"), PathBuf::from("/usr/bin")),
-        NoShell::NotExecutable => (
-            executable("not-executable-sh", b"echo never\n", 0o644),
-            PathBuf::from("/bin/sh"),
-        ),
-        NoShell::Garbage => (
-            executable("garbage-sh", b"\x7fNOT-AN-ELF\x00\x01\xff garbage\n", 0o755),
-            PathBuf::from("/bin/sh"),
-        ),
+        Who::Theirs => outside_usr_bin(&program(peer, who), &format!("debian-{}", peer.name())),
     };
     let mut command = if pid1 {
-        let unshare = copy_outside_usr_bin(Path::new("/usr/bin/unshare"), "unshare");
-        let mut command = Command::new(unshare);
-        command
-            .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-            .arg(&program)
-            .args(args);
-        command
+        in_namespace_outside_usr_bin(&program, args)
     } else {
         plain(&program, args)
     };
     CLEAN.apply(&mut command);
-    let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
-    let (source, target) = (c(&source), c(&target));
-    // SAFETY: only async-signal-safe calls (unshare, mount) between fork and exec, on
-    // strings allocated before the fork. The mounts stay in the new mount namespace.
-    unsafe {
-        command.pre_exec(move || {
-            let null = std::ptr::null();
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(
-                    c"none".as_ptr(),
-                    c"/".as_ptr(),
-                    null,
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    null.cast(),
-                ) != 0
-                || libc::mount(
-                    source.as_ptr(),
-                    target.as_ptr(),
-                    null,
-                    libc::MS_BIND,
-                    null.cast(),
-                ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    hide_shell(&mut command, how);
     command
 }
 
 #[test]
 fn without_a_usable_bin_sh_the_shell_s_error_is_reported_and_the_path_search_goes_on() {
-    let bare = executable("bare", b"echo bare ran\nexit 6\n", 0o755);
-    let garbage = executable("garbage", b"\x7fNOT-AN-ELF\x00\x01\xff\n", 0o755);
+    let bare = no_shell_file("bare", b"echo bare ran\nexit 6\n", 0o755);
+    let garbage = no_shell_file("garbage", b"\x7fNOT-AN-ELF\x00\x01\xff\n", 0o755);
     // PATH: a directory whose `tool` is a script without #!, then one whose `tool` runs.
     let scripts = no_shell_dir().join("scripts");
     let tools = no_shell_dir().join("tools");
@@ -1365,7 +1261,7 @@ fn without_a_usable_bin_sh_the_shell_s_error_is_reported_and_the_path_search_goe
     if !scripts.join("tool").exists() {
         let _ = std::os::unix::fs::symlink(&bare, scripts.join("tool"));
     }
-    let echo = copy_outside_usr_bin(Path::new("/usr/bin/echo"), "echo");
+    let echo = outside_usr_bin(Path::new("/usr/bin/echo"), "echo");
     if !tools.join("tool").exists() {
         let _ = std::os::unix::fs::symlink(&echo, tools.join("tool"));
     }
@@ -1775,23 +1671,7 @@ fn tini_exit_code_remaps_are_read_with_strtol() {
         "99999999999999999999",
         "-3",
     ];
-    let mut differences = Differences::default();
-    for value in values {
-        let (ours, theirs) = side_by_side(Peer::Tini, |who| {
-            init(
-                Peer::Tini,
-                who,
-                false,
-                &["-s", "-e", value, "--", "sh", "-c", "exit 3"],
-            )
-        });
-        differences.check(
-            value,
-            (ours.code, tini_messages(&ours)),
-            (theirs.code, tini_messages(&theirs)),
-        );
-    }
-    differences.assert_none("tini -e VALUE");
+    tini_option_values_match("-e", &values, &["sh", "-c", "exit 3"]);
 }
 
 #[test]
@@ -1820,18 +1700,24 @@ fn tini_parent_death_signal_takes_tini_s_names_only() {
         "SIGCLD",
         "",
     ];
+    tini_option_values_match("-p", &values, &["true"]);
+}
+
+/// `tini -s OPTION VALUE -- COMMAND...`, ours and Debian's, for each of `values`: the
+/// exit codes and tini's messages must be the same (all differences are reported).
+fn tini_option_values_match(option: &str, values: &[&str], command: &[&str]) {
     let mut differences = Differences::default();
-    for value in values {
-        let (ours, theirs) = side_by_side(Peer::Tini, |who| {
-            init(Peer::Tini, who, false, &["-s", "-p", value, "--", "true"])
-        });
+    for &value in values {
+        let mut args = vec!["-s", option, value, "--"];
+        args.extend(command);
+        let (ours, theirs) = side_by_side(Peer::Tini, |who| init(Peer::Tini, who, false, &args));
         differences.check(
             value,
             (ours.code, tini_messages(&ours)),
             (theirs.code, tini_messages(&theirs)),
         );
     }
-    differences.assert_none("tini -p VALUE");
+    differences.assert_none(&format!("tini {option} VALUE"));
 }
 
 #[test]
@@ -1922,17 +1808,7 @@ fn signals_32_and_33_and_tini_s_synchronous_signals_never_reach_the_child() {
                 let mut args = options.to_vec();
                 args.extend(recorder.split(' '));
                 let mut command = init(peer, who, false, &args);
-                // SAFETY: setrlimit is async-signal-safe; no core file for the reference.
-                unsafe {
-                    command.pre_exec(|| {
-                        let none = libc::rlimit {
-                            rlim_cur: 0,
-                            rlim_max: 0,
-                        };
-                        libc::setrlimit(libc::RLIMIT_CORE, &none);
-                        Ok(())
-                    });
-                }
+                no_core_files(&mut command); // the reference dies of the signal
                 let (mut child, _, _) = spawn_to_files(command, &tag);
                 records.wait_ready(1, &mut child);
                 let pid = child.id() as i32;
@@ -1996,25 +1872,6 @@ fn broken_pipe() -> Stdio {
             fds[1],
         ))
     }
-}
-
-/// User and system CPU time of a process, in clock ticks.
-fn cpu_ticks(pid: i32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    fields
-        .get(11)
-        .and_then(|u| u.parse::<u64>().ok())
-        .unwrap_or(0)
-        + fields
-            .get(12)
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0)
 }
 
 #[test]

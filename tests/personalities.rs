@@ -41,12 +41,10 @@ fn without_pids(text: &str) -> String {
         .join("\n")
 }
 
-/// The same command as PID 1 of a new PID namespace.
+/// The same command (program, arguments, environment) as PID 1 of a new PID namespace.
 fn namespaced(command: Command) -> Command {
-    require_root();
-    let mut wrapper = Command::new("unshare");
-    wrapper.args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"]);
-    wrapper.arg(command.get_program()).args(command.get_args());
+    let mut wrapper = in_namespace(Path::new(command.get_program()), &[]);
+    wrapper.args(command.get_args());
     for (key, value) in command.get_envs() {
         match value {
             Some(value) => wrapper.env(key, value),
@@ -313,14 +311,8 @@ fn pause_reaps_and_exits_0_on_sigint_or_sigterm_only() {
             });
             // Nothing wakes it while idle.
             let switches = || -> u64 {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-                    .unwrap()
-                    .trim()
-                    .parse()
-                    .unwrap()
+                let switches = status_field(pid, "voluntary_ctxt_switches:").unwrap();
+                switches.parse().unwrap()
             };
             let before = switches();
             std::thread::sleep(Duration::from_millis(1500));

@@ -6,31 +6,9 @@ use common::*;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix(key))
-        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
-        .trim()
-}
-
 /// The child reads its own masks: `grep` runs directly as crumb-init's child (a shell
 /// would clear the blocked mask for the programs it starts, and hide a leak).
 const SHOW_MASKS: [&str; 3] = ["grep", "-E", "^Sig(Blk|Ign)|^Name"];
-
-/// Starts the init with exactly fds 0, 1, 2 and 7 (non-close-on-exec, /dev/null).
-fn only_fds_0_1_2_and_7(command: &mut Command) {
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
-            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
-            libc::dup2(fd, 7);
-            libc::close(fd);
-            Ok(())
-        });
-    }
-}
 
 enum Show {
     Masks,
@@ -67,7 +45,7 @@ fn child_view_of(
     } else {
         plain(init, &args)
     };
-    only_fds_0_1_2_and_7(&mut command);
+    with_only_extra_fds(&mut command, &[7]);
     prepare(&mut command);
     let out = run(command);
     assert_eq!(out.code(), 0, "{out:?}");
@@ -178,11 +156,8 @@ fn the_child_keeps_the_working_directory_and_the_init_moves_to_root() {
 fn sessions_and_process_groups() {
     // setsid mode: the child leads a new session and group.
     let lines = child_view(Show::Status, false, &[], |_| {});
-    let ids = field(&lines, "ids:").to_string();
-    let pid = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap();
+    let ids = field(&lines, "ids:");
+    let pid = word_value(ids, "pid");
     assert!(
         ids.contains(&format!("pgid={pid}")) && ids.contains(&format!("sid={pid}")),
         "{ids}"
@@ -197,11 +172,8 @@ fn sessions_and_process_groups() {
                 command.env(key, value);
             }
         });
-        let ids = field(&lines, "ids:").to_string();
-        let pid = ids
-            .split_whitespace()
-            .find_map(|f| f.strip_prefix("pid="))
-            .unwrap();
+        let ids = field(&lines, "ids:");
+        let pid = word_value(ids, "pid");
         assert!(
             !ids.contains(&format!("pgid={pid}")) && !ids.contains(&format!("sid={pid}")),
             "{ids}"
@@ -239,11 +211,8 @@ fn socket_activation_listen_pid_follows_to_the_child() {
     let lines = child_view(Show::Status, true, &[], |command| {
         command.env("LISTEN_PID", "1").env("LISTEN_FDS", "1");
     });
-    let ids = field(&lines, "ids:").to_string();
-    let pid = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap();
+    let ids = field(&lines, "ids:");
+    let pid = word_value(ids, "pid");
     assert_eq!(field(&lines, "LISTEN_PID="), pid);
     // Meant for some other process: left alone.
     let lines = child_view(Show::Status, true, &[], |command| {

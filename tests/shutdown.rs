@@ -24,27 +24,14 @@ const SIGRT_MARKER: i32 = 44; // SIGRTMIN+10: dequeued after every pending class
 /// `linger` it stays, keeping the namespace and what is left in it until the test
 /// kills it.
 fn beneath_pid1(program: &Path, args: &[&str], linger: bool) -> Command {
-    require_root();
     let script = if linger {
         r#""$@"; echo "init-exit $?"; exec sleep 1000"#
     } else {
         r#""$@"; echo "init-exit $?""#
     };
-    let mut command = Command::new("unshare");
+    let mut command = in_namespace(Path::new("sh"), &["-c", script, "sh"]);
+    command.arg(program).args(args);
     command
-        .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
-        .args(["sh", "-c", script, "sh"])
-        .arg(program)
-        .args(args);
-    command
-}
-
-fn children(pid: i32) -> Vec<i32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
 }
 
 fn comm(pid: i32) -> String {
@@ -71,10 +58,7 @@ fn host_pid(ns_init: i32, ns_pid: i32) -> Option<i32> {
     let namespace = std::fs::read_link(format!("/proc/{ns_init}/ns/pid")).ok()?;
     std::fs::read_dir("/proc").ok()?.find_map(|entry| {
         let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let inner = status
-            .lines()
-            .find_map(|l| l.strip_prefix("NSpid:"))?
+        let inner = status_field(pid, "NSpid:")?
             .split_whitespace()
             .last()?
             .parse::<i32>()
@@ -84,27 +68,9 @@ fn host_pid(ns_init: i32, ns_pid: i32) -> Option<i32> {
     })
 }
 
-fn status_field(pid: i32, key: &str) -> Option<String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .map(|v| v.trim().to_string())
-}
-
 /// CPU time (clock ticks) and context switches (voluntary and not) of `pid` so far.
 fn cpu_and_switches(pid: i32) -> (u64, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after_comm: Vec<u64> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .skip(1) // the state letter
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the state.
-    let ticks = after_comm[11] + after_comm[12];
+    let ticks = cpu_ticks(pid);
     let switches = ["voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"]
         .iter()
         .map(|key| status_field(pid, key).unwrap().parse::<u64>().unwrap())
@@ -307,7 +273,7 @@ fn broken_log_pipe(case: &BrokenLog) {
     let file = record_file(&format!("pipe-{}", case.name));
     let file_str = file.display().to_string();
     let mut args: Vec<&str> = case.args.to_vec();
-    args.extend([testkit.as_str(), "signal-log", &file_str, "--exit-on", "10"]);
+    args.extend([testkit.as_str(), "record", &file_str, "--exit-on", "10"]);
     if case.child_ignores_sigpipe {
         args.extend(["--ignore", "13"]);
     }
@@ -436,7 +402,7 @@ fn stranger_takes(init: &mut Running, pid1: i32, number: i32, file: &Path) -> i3
         let _ = std::fs::remove_file(file);
         let started = Command::new("nsenter")
             .args(["--target", &pid1.to_string(), "--pid", "--", "sh", "-c"])
-            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" signal-log "$3""#)
+            .arg(r#"echo "$1" > /proc/sys/kernel/ns_last_pid && exec setsid -f "$2" record "$3""#)
             .args(["sh", &(number - 1).to_string(), &testkit])
             .arg(file)
             .status()
@@ -471,11 +437,11 @@ fn stale_group(member: bool) {
     let witness = record_file(&format!("stale-group-witness-{member}"));
     let stranger = record_file(&format!("stale-group-stranger-{member}"));
     let member_file = record_file(&format!("stale-group-member-{member}"));
-    let mut script = format!("setsid {testkit} signal-log {} & ", witness.display());
+    let mut script = format!("setsid {testkit} record {} & ", witness.display());
     if member {
         let m = member_file.display();
         script += &format!(
-            "{testkit} signal-log {m} --exit-on 15 & \
+            "{testkit} record {m} --exit-on 15 & \
              until grep -q ready {m} 2>/dev/null; do sleep 0.01; done; "
         );
     }
@@ -600,27 +566,6 @@ fn sigterm_at_start(program: &Path, args: &[&str], runs: usize) -> Vec<Option<i3
         .collect()
 }
 
-/// The fields of /proc/<pid>/stat after the command: state, ppid, pgrp, session...
-fn stat_fields(pid: i32) -> Vec<String> {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .unwrap_or_default()
-        .rsplit(')')
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-/// Whether `signal` is pending for `pid` (for the process or its thread).
-fn pending(pid: i32, signal: i32) -> bool {
-    ["SigPnd:", "ShdPnd:"].iter().any(|key| {
-        status_field(pid, key)
-            .and_then(|mask| u64::from_str_radix(&mask, 16).ok())
-            .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
-    })
-}
-
 /// The window held open: the init's child is stopped (SIGSTOP cannot be blocked) as
 /// soon as it exists, and if it had not yet left the init's session (or group, with
 /// `own_group`), SIGTERM goes to the init while it is stopped there. The child is
@@ -677,7 +622,9 @@ fn sigterm_in_the_window(
     };
     send(pid, libc::SIGTERM);
     let taken = Instant::now() + Duration::from_secs(1);
-    while (pending(pid, libc::SIGTERM) || state(pid) != Some('S')) && Instant::now() < taken {
+    while (pending(pid).contains(&libc::SIGTERM) || state(pid) != Some('S'))
+        && Instant::now() < taken
+    {
         std::thread::sleep(Duration::from_millis(1));
     }
     send(child, libc::SIGCONT);
@@ -792,7 +739,7 @@ fn orphans_that_reach_the_init_during_the_grace_period_get_sigterm() {
     let file = record_file("late-orphan");
     let f = file.display();
     let script = format!(
-        "setsid sh -c \"trap 'exit 0' TERM; {testkit} signal-log {f} --exit-on 15 & wait\" & \
+        "setsid sh -c \"trap 'exit 0' TERM; {testkit} record {f} --exit-on 15 & wait\" & \
          until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; exit 3"
     );
     let started = Instant::now();
@@ -862,7 +809,7 @@ fn forwarded_sigterm_then_orphan(pid1: bool) {
     let file = record_file(&format!("after-forwarded-term-{pid1}"));
     let f = file.display();
     let script = format!(
-        "setsid {testkit} signal-log {f} --exit-on 15 & \
+        "setsid {testkit} record {f} --exit-on 15 & \
          until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; echo up; exec sleep 1000"
     );
     let args = ["--grace-period=5", "sh", "-c", &script];
@@ -989,17 +936,6 @@ fn the_grace_deadline_holds_when_a_leftover_cannot_be_reaped() {
 
 /// A uid no one else runs as, so that RLIMIT_NPROC counts only the forker's processes.
 const FORKER_UID: u32 = 1_987_654_322;
-
-fn processes_of(uid: u32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| {
-            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let real = status_field(pid, "Uid:")?;
-            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
-        })
-        .collect()
-}
 
 /// A tree that calls setsid() and forks forever, held at 64 processes by RLIMIT_NPROC
 /// (as another user): the SIGKILL rounds of crumb-init (not PID 1) never catch up with
@@ -1196,7 +1132,7 @@ fn without_a_grace_period_a_setsid_orphan_gets_no_sigterm_at_exit_as_with_dumb_i
         let file = record_file(&format!("farewell-{name}"));
         let f = file.display();
         let script = format!(
-            "setsid {testkit} signal-log {f} & \
+            "setsid {testkit} record {f} & \
              until grep -q ready {f} 2>/dev/null; do sleep 0.01; done; exit 4"
         );
         let mut init = Running::start(beneath_pid1(&program, &["sh", "-c", &script], true));

@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -287,18 +286,6 @@ fn fork_failure_in_a_pids_cgroup_as_pid_1() {
 /// A user ID nobody else on the machine runs as, so that RLIMIT_NPROC counts only ours.
 const LONELY_UID: u32 = 1_987_654_321;
 
-fn processes_of(uid: u32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| {
-            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let real = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
-            (real.split_whitespace().next()? == uid.to_string()).then_some(pid)
-        })
-        .collect()
-}
-
 #[test]
 fn fork_failure_under_rlimit_nproc_as_an_unprivileged_user() {
     require_root();
@@ -310,21 +297,7 @@ fn fork_failure_under_rlimit_nproc_as_an_unprivileged_user() {
         // Run by another user: a copy it can reach, under the name being tested.
         let program = world_readable_copy(bin(), name);
         let mut command = plain(&program, &["true"]);
-        command.uid(LONELY_UID).gid(LONELY_UID);
-        // SAFETY: setrlimit is async-signal-safe. It runs after the setuid above, so the
-        // init itself starts (it is the one process of the user) but cannot fork.
-        unsafe {
-            command.pre_exec(|| {
-                let one = libc::rlimit {
-                    rlim_cur: 1,
-                    rlim_max: 1,
-                };
-                if libc::setrlimit(libc::RLIMIT_NPROC, &one) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        unable_to_fork_as(&mut command, LONELY_UID);
         let out = run(command);
         assert_eq!(
             (out.code(), out.stderr.as_str(), out.stdout.as_str()),
@@ -339,116 +312,31 @@ fn fork_failure_under_rlimit_nproc_as_an_unprivileged_user() {
     }
 }
 
-/// How /bin/sh is made unusable in the private mount namespace of a run.
-#[derive(Clone, Copy, Debug)]
-enum NoShell {
-    /// An empty directory over /usr/bin (/bin is a link to it on Debian): no /bin/sh.
-    Missing,
-    /// A file execve rejects with ENOEXEC over /bin/sh.
-    Garbage,
-    /// A file without execute permission over /bin/sh (EACCES).
-    NotExecutable,
-}
-
-/// A copy of `program` outside /usr/bin, which `NoShell::Missing` hides.
-fn outside_usr_bin(program: &Path) -> PathBuf {
-    let dir = scratch().join("no-shell");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(program.file_name().unwrap());
-    if !path.exists() {
-        let copy = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::copy(program, &copy).unwrap();
-        std::fs::rename(&copy, &path).unwrap();
-    }
-    path
-}
-
 /// `init <file>` as PID 1 of a PID namespace whose mount namespace hides /bin/sh as
 /// `how` says. unshare runs from a copy outside /usr/bin.
 fn without_shell(how: NoShell, init: &Path, file: &Path) -> Command {
-    require_root();
-    let dir = scratch().join("no-shell");
-    std::fs::create_dir_all(dir.join("empty")).unwrap();
-    let unshare = outside_usr_bin(&which("unshare"));
-    let (source, target) = match how {
-        NoShell::Missing => (dir.join("empty"), PathBuf::from("/usr/bin")),
-        NoShell::Garbage => (garbage_file(), PathBuf::from("/bin/sh")),
-        NoShell::NotExecutable => {
-            let plain = dir.join("not-executable-sh");
-            std::fs::write(&plain, "echo never\n").unwrap();
-            std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o644)).unwrap();
-            (plain, PathBuf::from("/bin/sh"))
-        }
-    };
-    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).unwrap();
-    let (source, target) = (c(&source), c(&target));
-    let mut command = Command::new(&unshare);
+    let mut command = in_namespace_outside_usr_bin(init, &[]);
+    command.arg(file);
+    hide_shell(&mut command, how);
     command
-        .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
-        .arg(init)
-        .arg(file);
-    // SAFETY: only async-signal-safe calls (unshare, mount) between fork and exec, on
-    // strings allocated before the fork. The mounts stay in the new mount namespace.
-    unsafe {
-        command.pre_exec(move || {
-            let null = std::ptr::null();
-            if libc::unshare(libc::CLONE_NEWNS) != 0
-                || libc::mount(
-                    c"none".as_ptr(),
-                    c"/".as_ptr(),
-                    null,
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    null.cast(),
-                ) != 0
-                || libc::mount(
-                    source.as_ptr(),
-                    target.as_ptr(),
-                    null,
-                    libc::MS_BIND,
-                    null.cast(),
-                ) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    command
-}
-
-fn which(program: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{program} not found in PATH"))
 }
 
 /// An executable file that is neither ELF nor `#!`: execve says ENOEXEC.
 fn garbage_file() -> PathBuf {
-    let path = scratch().join("no-shell").join("garbage");
-    if !path.exists() {
-        let tmp = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&tmp, b"\x7fNOT-AN-ELF\x00\x01\x02\xff\xfe garbage\n").unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
+    no_shell_file(
+        "garbage",
+        b"\x7fNOT-AN-ELF\x00\x01\x02\xff\xfe garbage\n",
+        0o755,
+    )
 }
 
 /// An executable shell script without `#!`: execve says ENOEXEC, /bin/sh can run it.
 fn bare_script() -> PathBuf {
-    let path = scratch().join("no-shell").join("bare-script");
-    if !path.exists() {
-        let tmp = path.with_extension(format!("{:?}", std::thread::current().id()));
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&tmp, "echo \"bare script ran: $0 $*\"\nexit 6\n").unwrap();
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
-    }
-    path
+    no_shell_file(
+        "bare-script",
+        b"echo \"bare script ran: $0 $*\"\nexit 6\n",
+        0o755,
+    )
 }
 
 #[test]
@@ -469,12 +357,8 @@ fn enoexec_runs_through_sh_and_without_a_usable_sh_reports_the_shell_s_error() {
     // Without a usable /bin/sh, neither the script nor a garbage file can run: glibc's
     // execvp reports the shell's own error, and so does dumb-init (a copy of it, named
     // like ours, outside the hidden /usr/bin; its libraries are in /usr/lib).
-    let ours = outside_usr_bin(&named("dumb-init"));
-    let dumb_init = scratch().join("no-shell").join("debian").join("dumb-init");
-    if !dumb_init.exists() {
-        std::fs::create_dir_all(dumb_init.parent().unwrap()).unwrap();
-        std::fs::copy("/usr/bin/dumb-init", &dumb_init).unwrap();
-    }
+    let ours = outside_usr_bin(&named("dumb-init"), "dumb-init");
+    let dumb_init = outside_usr_bin(Path::new("/usr/bin/dumb-init"), "debian/dumb-init");
     for (how, reason) in [
         (NoShell::Missing, "No such file or directory"),
         (NoShell::Garbage, "Exec format error"),

@@ -4,90 +4,7 @@
 
 mod common;
 use common::*;
-use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-struct Terminal {
-    master: std::fs::File,
-    output: Arc<Mutex<String>>,
-}
-
-impl Terminal {
-    /// Starts `command` as a session leader whose controlling terminal (and stdio) is
-    /// the slave side of a new pseudo-terminal.
-    fn start(command: &mut Command) -> (Terminal, std::process::Child) {
-        // SAFETY: plain libc calls on descriptors this function owns.
-        let (master, slave) = unsafe {
-            let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-            assert!(master >= 0, "posix_openpt");
-            assert_eq!(libc::grantpt(master), 0);
-            assert_eq!(libc::unlockpt(master), 0);
-            let mut name = [0 as libc::c_char; 128];
-            assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
-            (
-                OwnedFd::from_raw_fd(master),
-                std::ffi::CStr::from_ptr(name.as_ptr()).to_owned(),
-            )
-        };
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            command.pre_exec(move || {
-                libc::setsid();
-                // A session leader without a terminal acquires the first one it opens.
-                let fd = libc::open(slave.as_ptr(), libc::O_RDWR);
-                if fd < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                for target in 0..3 {
-                    libc::dup2(fd, target);
-                }
-                if fd > 2 {
-                    libc::close(fd);
-                }
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("spawn on the terminal");
-        let mut reader = std::fs::File::from(master.try_clone().unwrap());
-        let output = Arc::new(Mutex::new(String::new()));
-        let sink = output.clone();
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 4096];
-            // EIO once every slave descriptor is closed.
-            while let Ok(n @ 1..) = reader.read(&mut buffer) {
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
-            }
-        });
-        (
-            Terminal {
-                master: std::fs::File::from(master),
-                output,
-            },
-            child,
-        )
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            let output = self.output.lock().unwrap().clone();
-            if output.contains(text) {
-                return output;
-            }
-            assert!(
-                Instant::now() < end,
-                "no {text:?} on the terminal; it shows:\n{output}"
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
+use std::io::Write;
 
 #[test]
 fn the_child_gets_the_terminal_and_the_hand_off_signals_stay_with_the_init() {
@@ -154,25 +71,13 @@ fn the_child_leads_a_session_whose_controlling_terminal_is_the_pty() {
     let (terminal, mut child) = Terminal::start(&mut command);
     assert_eq!(wait_deadline(&mut child, DEADLINE).code(), Some(0));
     let output = terminal.wait_for("LISTEN_PID");
-    let tty_nr = output
-        .lines()
-        .find_map(|l| l.strip_prefix("tty_nr: "))
-        .unwrap()
-        .trim()
-        .to_string();
+    let lines: Vec<String> = output.lines().map(str::to_string).collect();
     assert_ne!(
-        tty_nr, "0",
+        field(&lines, "tty_nr:"),
+        "0",
         "the child has no controlling terminal:\n{output}"
     );
-    let ids = output
-        .lines()
-        .find_map(|l| l.strip_prefix("ids: "))
-        .unwrap()
-        .trim()
-        .to_string();
-    let pid = ids
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("pid="))
-        .unwrap();
+    let ids = field(&lines, "ids:");
+    let pid = word_value(ids, "pid");
     assert!(ids.contains(&format!("sid={pid}")), "{ids}");
 }

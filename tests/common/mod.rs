@@ -1,6 +1,7 @@
 //! What every integration test needs: the real binary (under any name), the testkit
 //! helper, a PID namespace, output read line by line with deadlines, and signals.
-#![allow(dead_code)]
+//! Each test file uses some of it: what one does not use is no warning there.
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::ExitStatusExt;
@@ -9,6 +10,13 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
+
+mod no_shell;
+mod procfs;
+mod pty;
+pub use no_shell::*;
+pub use procfs::*;
+pub use pty::*;
 
 /// How long any single step may take before the test fails instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -64,8 +72,15 @@ pub fn require_root() {
 
 /// `program args...` as PID 1 of a new PID namespace (with its own /proc).
 pub fn in_namespace(program: &Path, args: &[&str]) -> Command {
+    in_namespace_through(Path::new("unshare"), program, args)
+}
+
+/// As `in_namespace`, through the unshare at `unshare`: where PATH must not choose it
+/// (a command's own PATH is searched for a bare name, and a test may hide /usr/bin).
+/// unshare dies with the test and takes the namespace with it (`--kill-child`).
+pub fn in_namespace_through(unshare: &Path, program: &Path, args: &[&str]) -> Command {
     require_root();
-    let mut command = Command::new("unshare");
+    let mut command = Command::new(unshare);
     command
         .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
         .arg(program)
@@ -148,54 +163,103 @@ pub struct Running {
     stderr: Option<std::thread::JoinHandle<String>>,
 }
 
+/// Where a stream of `Running::start_with` goes.
+pub enum Stream {
+    /// A pipe the test reads (stdout line by line, stderr whole).
+    Read,
+    /// Whatever the test gives (a pipe it controls, /dev/null...).
+    To(Stdio),
+}
+
 impl Running {
-    pub fn start(mut command: Command) -> Running {
+    pub fn start(command: Command) -> Running {
+        Running::start_with(command, Stream::Read, Stream::Read)
+    }
+
+    /// As `start`, with stdout and stderr as given. A stream the test does not read
+    /// yields no lines (stdout) or an empty string (stderr).
+    pub fn start_with(mut command: Command, stdout: Stream, stderr: Stream) -> Running {
         let namespaced = command.get_program() == "unshare";
-        let mut child = command
+        let (stdout_read, stderr_read) = (
+            matches!(stdout, Stream::Read),
+            matches!(stderr, Stream::Read),
+        );
+        let to = |stream: Stream| match stream {
+            Stream::Read => Stdio::piped(),
+            Stream::To(stdio) => stdio,
+        };
+        command
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
+            .stdout(to(stdout))
+            .stderr(to(stderr));
+        let mut child = command.spawn().expect("spawn");
+        // The Command holds the parent's copies of the given descriptors: let go of them.
+        drop(command);
         let (send, lines) = channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if send.send(line).is_err() {
-                    break;
+        if stdout_read {
+            let stdout = child.stdout.take().unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if send.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
-        let stderr = Some(drain(child.stderr.take().unwrap()));
+            });
+        }
+        let stderr = if stderr_read {
+            drain(child.stderr.take().unwrap())
+        } else {
+            std::thread::spawn(String::new)
+        };
         Running {
             child,
             namespaced,
             lines,
             seen: Vec::new(),
-            stderr,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// The next stdout line that satisfies `want` within `within` (each line read is
+    /// kept in `seen`), or why none came: the time ran out or stdout ended.
+    fn next_matching(
+        &mut self,
+        within: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> Result<String, RecvTimeoutError> {
+        let end = Instant::now() + within;
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(end.saturating_duration_since(Instant::now()))?;
+            self.seen.push(line.clone());
+            if want(&line) {
+                return Ok(line);
+            }
         }
     }
 
     /// Waits for a stdout line that satisfies `want`; returns it.
     pub fn expect(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen)
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("output ended before {what:?}; saw {:?}", self.seen)
-                }
+        match self.next_matching(DEADLINE, want) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no line {what:?} within {DEADLINE:?}; saw {:?}", self.seen)
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("output ended before {what:?}; saw {:?}", self.seen)
             }
         }
+    }
+
+    /// As `expect`, within `within` rather than DEADLINE; None if it did not come (the
+    /// caller says what that means).
+    pub fn expect_within(
+        &mut self,
+        within: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        self.next_matching(within, want).ok()
     }
 
     pub fn expect_line(&mut self, exact: &str) {
@@ -320,15 +384,24 @@ pub fn send(pid: i32, signal: i32) {
     );
 }
 
-/// The state letter of a process from /proc/<pid>/stat (R, S, T, Z...).
-pub fn state(pid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit(')')
-        .next()?
-        .split_whitespace()
-        .next()?
-        .chars()
-        .next()
+/// The rest of the first of `lines` that starts with `key` (`ids:`, `SigBlk:`,
+/// `LISTEN_PID=`: a line of `testkit status` or of /proc/<pid>/status), trimmed;
+/// fails the test if no line has it.
+pub fn field<'a>(lines: &'a [String], key: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|line| line.strip_prefix(key))
+        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
+        .trim()
+}
+
+/// The value of the word `name=value` in `line` (`pid` in `pid=7 ppid=1 pgid=7`,
+/// `testkit status`'s ids); fails the test if there is none.
+pub fn word_value<'a>(line: &'a str, name: &str) -> &'a str {
+    let prefix = format!("{name}=");
+    line.split_whitespace()
+        .find_map(|word| word.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {line:?}"))
 }
 
 /// Polls `check` until it holds or DEADLINE passes.
@@ -393,15 +466,7 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
         .parse()
         .unwrap();
     // The middle shell writes the file before it exits: until then it is the parent.
-    let ppid = || {
-        let status = std::fs::read_to_string(format!("/proc/{orphan}/status")).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("PPid:"))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let ppid = || status_field(orphan, "PPid:").unwrap();
     let end = Instant::now() + DEADLINE;
     let mut parent = ppid();
     while parent != init_pid.to_string()
@@ -423,6 +488,69 @@ pub fn orphan_is_reparented_and_reaped(name: &str, start: impl FnOnce(&str) -> C
     init
 }
 
+/// Makes `command` run as user and group `uid` with RLIMIT_NPROC at 1: the init starts
+/// (it is the user's one process) but cannot fork. `uid` must be one no other process
+/// runs as (the limit counts them all), and no other test's.
+pub fn unable_to_fork_as(command: &mut Command, uid: u32) {
+    use std::os::unix::process::CommandExt;
+    command.uid(uid).gid(uid);
+    // SAFETY: setrlimit is async-signal-safe. Rust runs it after the setuid, so that
+    // the init itself is counted against the limit.
+    unsafe {
+        command.pre_exec(|| {
+            let one = libc::rlimit {
+                rlim_cur: 1,
+                rlim_max: 1,
+            };
+            if libc::setrlimit(libc::RLIMIT_NPROC, &one) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Makes `command` start with RLIMIT_CORE at 0: a test that makes a program die of a
+/// signal leaves no core file behind.
+pub fn no_core_files(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            let zero = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+}
+
+/// Makes `command` start with fds 0, 1 and 2 as they are and, of the others, exactly
+/// `extra`, each /dev/null and inherited (not close-on-exec): descriptors a careless
+/// parent leaves open for the init.
+pub fn with_only_extra_fds(command: &mut Command, extra: &'static [i32]) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY);
+            if fd < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            for &target in extra.iter().filter(|&&target| target != fd) {
+                libc::dup2(fd, target);
+            }
+            if !extra.contains(&fd) {
+                libc::close(fd);
+            }
+            Ok(())
+        });
+    }
+}
+
 /// A copy of `program`, named `name`, in a directory every user may enter: for tests
 /// that run as another user, since a checkout may sit where only root can go (a
 /// `mktemp -d` clone is mode 0700).
@@ -438,83 +566,4 @@ pub fn world_readable_copy(program: &Path, name: &str) -> PathBuf {
         std::fs::copy(program, &copy).unwrap();
     }
     copy
-}
-
-// ---- Helpers for tests/shutdown.rs: a deadline of one's own, and the init's output
-// ---- streams chosen by the test (a broken pipe, say) instead of pipes it reads.
-
-/// Where a stream of `Running::start_with` goes.
-pub enum Stream {
-    /// A pipe the test reads (stdout line by line, stderr whole).
-    Read,
-    /// Whatever the test gives (a pipe it controls, /dev/null...).
-    To(Stdio),
-}
-
-impl Running {
-    /// As `start`, with stdout and stderr as given. A stream the test does not read
-    /// yields no lines (stdout) or an empty string (stderr).
-    pub fn start_with(mut command: Command, stdout: Stream, stderr: Stream) -> Running {
-        let namespaced = command.get_program() == "unshare";
-        let (stdout_read, stderr_read) = (
-            matches!(stdout, Stream::Read),
-            matches!(stderr, Stream::Read),
-        );
-        let to = |stream: Stream| match stream {
-            Stream::Read => Stdio::piped(),
-            Stream::To(stdio) => stdio,
-        };
-        command
-            .stdin(Stdio::null())
-            .stdout(to(stdout))
-            .stderr(to(stderr));
-        let mut child = command.spawn().expect("spawn");
-        // The Command holds the parent's copies of the given descriptors: let go of them.
-        drop(command);
-        let (send, lines) = channel();
-        if stdout_read {
-            let stdout = child.stdout.take().unwrap();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if send.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        let stderr = if stderr_read {
-            drain(child.stderr.take().unwrap())
-        } else {
-            std::thread::spawn(String::new)
-        };
-        Running {
-            child,
-            namespaced,
-            lines,
-            seen: Vec::new(),
-            stderr: Some(stderr),
-        }
-    }
-
-    /// As `expect`, within `within` rather than DEADLINE; None if it did not come (the
-    /// caller says what that means).
-    pub fn expect_within(
-        &mut self,
-        within: Duration,
-        want: impl Fn(&str) -> bool,
-    ) -> Option<String> {
-        let end = Instant::now() + within;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return Some(line);
-                    }
-                }
-                Err(_) => return None,
-            }
-        }
-    }
 }
