@@ -107,12 +107,13 @@ pub fn split_once(text: &[u8], separator: u8) -> (&[u8], Option<&[u8]>) {
     }
 }
 
-/// Whether `a`, in any case, is `upper` (which is upper case).
-pub fn same_ignoring_case(a: &[u8], upper: &[u8]) -> bool {
+/// Whether `a` is `upper` (which is upper case): in any case if `any_case`.
+pub fn same_letters(a: &[u8], upper: &[u8], any_case: bool) -> bool {
     a.len() == upper.len()
-        && a.iter()
-            .zip(upper)
-            .all(|(x, y)| x.to_ascii_uppercase() == *y)
+        && a.iter().zip(upper).all(|(&x, y)| {
+            let x = if any_case { x.to_ascii_uppercase() } else { x };
+            x == *y
+        })
 }
 
 /// An entry of the environment, `NAME=value`.
@@ -175,8 +176,10 @@ mod tests {
         assert_eq!(parts, [&b"a"[..], b"", b"b", b""]);
         assert_eq!(split_once(b"k=v=w", b'='), (&b"k"[..], Some(&b"v=w"[..])));
         assert_eq!(split_once(b"k", b'='), (&b"k"[..], None));
-        assert!(same_ignoring_case(b"sIgTeRm", b"SIGTERM"));
-        assert!(!same_ignoring_case(b"SIGTER", b"SIGTERM"));
+        assert!(same_letters(b"sIgTeRm", b"SIGTERM", true));
+        assert!(same_letters(b"SIGTERM", b"SIGTERM", false));
+        assert!(!same_letters(b"SigTerm", b"SIGTERM", false));
+        assert!(!same_letters(b"SIGTER", b"SIGTERM", true));
     }
 
     #[test]
