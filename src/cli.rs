@@ -30,17 +30,14 @@ pub fn basename(path: &[u8]) -> &[u8] {
 
 impl Personality {
     /// `name`: the basename of argv[0].
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn from_name(name: &[u8]) -> Self {
-        if name == b"pause" {
-            Self::Pause
-        } else if bytes::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
-            Self::Tini
-        } else if name == b"catatonit" || name == b"podman-init" {
-            Self::Catatonit
-        } else {
-            Self::DumbInit
-        }
+        use Personality::*;
+        const NAMES: &[u8] = b"pause tini tini-static docker-init catatonit podman-init";
+        const PERSONALITIES: [Personality; 6] = [Pause, Tini, Tini, Tini, Catatonit, Catatonit];
+        let index = bytes::words(NAMES, b' ').position(|n| n == name);
+        index
+            .and_then(|i| PERSONALITIES.get(i).copied())
+            .unwrap_or(DumbInit)
     }
 
     /// The style of its messages (pause prints dumb-init's texts, bare).
