@@ -27,18 +27,20 @@ pub fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
     if let [b'-' | b'+', after @ ..] = rest {
         rest = after;
     }
-    let (mut value, mut digits) = (0i64, 0);
+    let (mut value, mut digits) = (0u64, false);
     while let [c @ b'0'..=b'9', after @ ..] = rest {
-        let digit = (c - b'0') as i64;
-        // Accumulated negative, as strtol's range reaches one further below zero.
-        value = value.saturating_mul(10).saturating_sub(digit);
-        digits += 1;
+        value = value.saturating_mul(10).saturating_add((c - b'0') as u64);
+        digits = true;
         rest = after;
     }
-    if !negative {
-        value = value.checked_neg().unwrap_or(i64::MAX);
-    }
-    (digits > 0).then_some((value, rest))
+    // strtol's range reaches one further below zero.
+    let value = value.min(i64::MAX as u64 + negative as u64) as i64;
+    let value = if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    };
+    digits.then_some((value, rest))
 }
 
 /// A number as tini reads it: strtol that must take the whole text (an empty one is 0).
