@@ -445,7 +445,18 @@ fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
     let (signal, seconds) = bytes::split_once(value, b':');
     let signal = signals::parse(signal).filter(|s| !matches!(*s, SIGKILL | SIGSTOP | SIGCHLD))?;
     let seconds = bytes::parse_decimal(seconds?)?;
-    config.delays.retain(|d| d.signal != signal);
+    // heapless's retain, smaller: keep the others in order.
+    let mut kept = 0;
+    for at in 0..config.delays.len() {
+        if let Some(&delay) = config.delays.get(at)
+            && delay.signal != signal
+            && let Some(slot) = config.delays.get_mut(kept)
+        {
+            *slot = delay;
+            kept += 1;
+        }
+    }
+    config.delays.truncate(kept);
     if seconds > 0 {
         config.delays.push(Delay { signal, seconds }).ok()?;
     }
