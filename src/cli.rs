@@ -195,41 +195,39 @@ const PAUSE: u8 = 7;
 /// dumb-init's long options in its own order (ambiguity messages list them so), then
 /// crumb-init's. dumb-init's resolve abbreviations first, so every abbreviation dumb-init
 /// accepts means the same here (`--s` is `--single-child`, `--re` is `--rewrite`).
+const DUMB_INIT_LONG: &[(u8, &[u8])] = &[
+    (b'h', b"--help"),
+    (b'c', b"--single-child"),
+    (REWRITE, b"--rewrite"),
+    (b'v', b"--verbose"),
+    (b'V', b"--version"),
+    (GRACE, b"--grace-period"),
+    (SIGNAL_ALL, b"--signal-all"),
+    (DELAY, b"--delay"),
+    (NO_SELF_SUSPEND, b"--no-self-suspend"),
+    (PDEATHSIG, b"--pdeathsig"),
+    (REMAP_EXIT, b"--remap-exit"),
+    (PAUSE, b"--pause"),
+];
+static DUMB_INIT_LIST: [u8; getopt::list_len(DUMB_INIT_LONG)] = getopt::list(DUMB_INIT_LONG);
 pub static DUMB_INIT_OPTIONS: Table = Table {
     // getopt's `hvVcr:`.
     short: &[b'h', b'v', b'V', b'c', REWRITE],
-    long_names: b"--help --single-child --rewrite --verbose --version \
---grace-period --signal-all --delay --no-self-suspend --pdeathsig --remap-exit --pause",
-    long_ids: &[
-        b'h',
-        b'c',
-        REWRITE,
-        b'v',
-        b'V',
-        GRACE,
-        SIGNAL_ALL,
-        DELAY,
-        NO_SELF_SUSPEND,
-        PDEATHSIG,
-        REMAP_EXIT,
-        PAUSE,
-    ],
+    long: &DUMB_INIT_LIST,
     preferred: 5,
 };
 
 /// tini's getopt `p:hvwgle:s`: no long options.
 pub static TINI_OPTIONS: Table = Table {
     short: &[PDEATHSIG, b'h', b'v', b'w', b'g', b'l', REMAP_EXIT, b's'],
-    long_names: b"",
-    long_ids: &[],
+    long: b"",
     preferred: 0,
 };
 
 /// catatonit's getopt_long `ghLPV` and `--version`.
 pub static CATATONIT_OPTIONS: Table = Table {
     short: b"ghLPV",
-    long_names: b"--version",
-    long_ids: b"V",
+    long: b"V--version",
     preferred: 1,
 };
 

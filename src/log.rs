@@ -384,8 +384,9 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError, personality: 
     out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
         let mut candidates = *candidates;
-        for name in personality.options().long_names() {
+        for option in personality.options().long_options() {
             if candidates & 1 != 0 {
+                let name = option.get(1..).unwrap_or_default();
                 out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
             candidates >>= 1;
