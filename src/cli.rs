@@ -42,11 +42,15 @@ impl Personality {
 
     /// The style of its messages (pause prints dumb-init's texts, bare).
     pub fn style(self) -> u8 {
-        match self {
-            Personality::Tini => crate::texts::TINI,
-            Personality::Catatonit => crate::texts::CATATONIT,
-            _ => crate::texts::DUMB_INIT,
-        }
+        // The styles are numbered as the personalities, but pause's is dumb-init's.
+        use crate::texts::{CATATONIT, DUMB_INIT, TINI};
+        const _: () = assert!(
+            Personality::DumbInit as u8 == DUMB_INIT
+                && Personality::Tini as u8 == TINI
+                && Personality::Catatonit as u8 == CATATONIT
+                && Personality::Pause as u8 % 3 == DUMB_INIT
+        );
+        self as u8 % 3
     }
 }
 
@@ -234,11 +238,14 @@ pub static CATATONIT_OPTIONS: Table = Table {
 impl Personality {
     /// The options the personality's command line takes.
     pub fn options(self) -> &'static Table {
-        match self {
-            Personality::Tini => &TINI_OPTIONS,
-            Personality::Catatonit => &CATATONIT_OPTIONS,
-            _ => &DUMB_INIT_OPTIONS,
-        }
+        // A load instead of a choice at each use.
+        static OPTIONS: [&Table; 4] = [
+            &DUMB_INIT_OPTIONS,
+            &TINI_OPTIONS,
+            &CATATONIT_OPTIONS,
+            &DUMB_INIT_OPTIONS,
+        ];
+        OPTIONS[self as usize]
     }
 }
 
