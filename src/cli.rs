@@ -194,7 +194,8 @@ const DELAY: u8 = 3 | VALUE;
 const NO_SELF_SUSPEND: u8 = 4;
 const PDEATHSIG: u8 = b'p' | VALUE;
 const REMAP_EXIT: u8 = b'e' | VALUE;
-const PAUSE: u8 = 7;
+/// catatonit's `-P`: dumb-init has no `-P` to take it for.
+const PAUSE: u8 = b'P';
 
 /// dumb-init's long options in its own order (ambiguity messages list them so), then
 /// crumb-init's. dumb-init's resolve abbreviations first, so every abbreviation dumb-init
@@ -328,7 +329,7 @@ pub fn parse<'a, A: AsRef<[u8]> + Assignment>(
             b'h' => return Err(Stop::Help),
             b'V' => return Err(Stop::Version),
             b'l' | b'L' => return Err(Stop::License),
-            b'P' => config.pause = true,
+            PAUSE => config.pause = true,
             b'v' if tini => config.verbosity = config.verbosity.saturating_add(1),
             b'v' => config.verbosity = DEBUG,
             b'c' => config.session = Session::Inherit,
@@ -336,7 +337,6 @@ pub fn parse<'a, A: AsRef<[u8]> + Assignment>(
             b'g' => config.signal_group = true,
             SIGNAL_ALL => config.signal_all = true,
             NO_SELF_SUSPEND => config.self_suspend = false,
-            PAUSE => config.pause = true,
             REWRITE => {
                 let (from, to) = signals::parse_rewrite(value).ok_or(Stop::BadRewrite)?;
                 config.rewrite.set(from, to);
