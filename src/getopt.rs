@@ -189,34 +189,35 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
     fn long_option(&mut self, word: &'a [u8]) -> u8 {
         let (name, value) = bytes::split_once(word, b'=');
         let mut found = 0u32;
-        let mut option = None;
+        let mut id = 0;
         for (i, long) in self.table.long_options().enumerate() {
             if found != 0 && i == self.table.preferred {
                 break;
             }
-            if let [id, long @ ..] = long
+            if let [long_id, long @ ..] = long
                 && long.starts_with(name)
             {
                 found |= 1 << i;
-                option = Some((long, *id));
+                id = *long_id;
+                self.name = long;
             }
         }
-        let Some((name, id)) = option else {
-            return self.fail(GetoptError::Unrecognized(word));
+        let error = if found == 0 {
+            GetoptError::Unrecognized(word)
+        } else if found & (found - 1) != 0 {
+            GetoptError::Ambiguous(word, found)
+        } else if id & VALUE == 0 {
+            match value {
+                Some(_) => GetoptError::LongTakesNoArgument(self.name),
+                None => return id,
+            }
+        } else {
+            match value.or_else(|| self.next_word()) {
+                Some(value) => return self.take(id, value),
+                None => GetoptError::LongNeedsArgument(self.name),
+            }
         };
-        self.name = name;
-        if found & (found - 1) != 0 {
-            return self.fail(GetoptError::Ambiguous(word, found));
-        }
-        match (id & VALUE != 0, value) {
-            (false, Some(_)) => self.fail(GetoptError::LongTakesNoArgument(name)),
-            (false, None) => id,
-            (true, Some(value)) => self.take(id, value),
-            (true, None) => match self.next_word() {
-                Some(value) => self.take(id, value),
-                None => self.fail(GetoptError::LongNeedsArgument(name)),
-            },
-        }
+        self.fail(error)
     }
 }
 
