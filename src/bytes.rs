@@ -27,18 +27,20 @@ pub fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
     if let [b'-' | b'+', after @ ..] = rest {
         rest = after;
     }
-    let (mut value, mut digits) = (0i64, 0);
+    let (mut value, mut digits) = (0u64, false);
     while let [c @ b'0'..=b'9', after @ ..] = rest {
-        let digit = (c - b'0') as i64;
-        // Accumulated negative, as strtol's range reaches one further below zero.
-        value = value.saturating_mul(10).saturating_sub(digit);
-        digits += 1;
+        value = value.saturating_mul(10).saturating_add((c - b'0') as u64);
+        digits = true;
         rest = after;
     }
-    if !negative {
-        value = value.checked_neg().unwrap_or(i64::MAX);
-    }
-    (digits > 0).then_some((value, rest))
+    // strtol's range reaches one further below zero.
+    let value = value.min(i64::MAX as u64 + negative as u64) as i64;
+    let value = if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    };
+    digits.then_some((value, rest))
 }
 
 /// A number as tini reads it: strtol that must take the whole text (an empty one is 0).
@@ -107,12 +109,13 @@ pub fn split_once(text: &[u8], separator: u8) -> (&[u8], Option<&[u8]>) {
     }
 }
 
-/// Whether `a`, in any case, is `upper` (which is upper case).
-pub fn same_ignoring_case(a: &[u8], upper: &[u8]) -> bool {
+/// Whether `a` is `upper` (which is upper case): in any case if `any_case`.
+pub fn same_letters(a: &[u8], upper: &[u8], any_case: bool) -> bool {
     a.len() == upper.len()
-        && a.iter()
-            .zip(upper)
-            .all(|(x, y)| x.to_ascii_uppercase() == *y)
+        && a.iter().zip(upper).all(|(&x, y)| {
+            let x = if any_case { x.to_ascii_uppercase() } else { x };
+            x == *y
+        })
 }
 
 /// An entry of the environment, `NAME=value`.
@@ -175,8 +178,10 @@ mod tests {
         assert_eq!(parts, [&b"a"[..], b"", b"b", b""]);
         assert_eq!(split_once(b"k=v=w", b'='), (&b"k"[..], Some(&b"v=w"[..])));
         assert_eq!(split_once(b"k", b'='), (&b"k"[..], None));
-        assert!(same_ignoring_case(b"sIgTeRm", b"SIGTERM"));
-        assert!(!same_ignoring_case(b"SIGTER", b"SIGTERM"));
+        assert!(same_letters(b"sIgTeRm", b"SIGTERM", true));
+        assert!(same_letters(b"SIGTERM", b"SIGTERM", false));
+        assert!(!same_letters(b"SigTerm", b"SIGTERM", false));
+        assert!(!same_letters(b"SIGTER", b"SIGTERM", true));
     }
 
     #[test]

@@ -30,26 +30,27 @@ pub fn basename(path: &[u8]) -> &[u8] {
 
 impl Personality {
     /// `name`: the basename of argv[0].
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn from_name(name: &[u8]) -> Self {
-        if name == b"pause" {
-            Self::Pause
-        } else if bytes::words(b"tini tini-static docker-init", b' ').any(|n| n == name) {
-            Self::Tini
-        } else if name == b"catatonit" || name == b"podman-init" {
-            Self::Catatonit
-        } else {
-            Self::DumbInit
-        }
+        use Personality::*;
+        const NAMES: &[u8] = b"pause tini tini-static docker-init catatonit podman-init";
+        const PERSONALITIES: [Personality; 6] = [Pause, Tini, Tini, Tini, Catatonit, Catatonit];
+        let index = bytes::words(NAMES, b' ').position(|n| n == name);
+        index
+            .and_then(|i| PERSONALITIES.get(i).copied())
+            .unwrap_or(DumbInit)
     }
 
     /// The style of its messages (pause prints dumb-init's texts, bare).
     pub fn style(self) -> u8 {
-        match self {
-            Personality::Tini => crate::texts::TINI,
-            Personality::Catatonit => crate::texts::CATATONIT,
-            _ => crate::texts::DUMB_INIT,
-        }
+        // The styles are numbered as the personalities, but pause's is dumb-init's.
+        use crate::texts::{CATATONIT, DUMB_INIT, TINI};
+        const _: () = assert!(
+            Personality::DumbInit as u8 == DUMB_INIT
+                && Personality::Tini as u8 == TINI
+                && Personality::Catatonit as u8 == CATATONIT
+                && Personality::Pause as u8 % 3 == DUMB_INIT
+        );
+        self as u8 % 3
     }
 }
 
@@ -193,57 +194,59 @@ const DELAY: u8 = 3 | VALUE;
 const NO_SELF_SUSPEND: u8 = 4;
 const PDEATHSIG: u8 = b'p' | VALUE;
 const REMAP_EXIT: u8 = b'e' | VALUE;
-const PAUSE: u8 = 7;
+/// catatonit's `-P`: dumb-init has no `-P` to take it for.
+const PAUSE: u8 = b'P';
 
 /// dumb-init's long options in its own order (ambiguity messages list them so), then
 /// crumb-init's. dumb-init's resolve abbreviations first, so every abbreviation dumb-init
 /// accepts means the same here (`--s` is `--single-child`, `--re` is `--rewrite`).
+const DUMB_INIT_LONG: &[(u8, &[u8])] = &[
+    (b'h', b"--help"),
+    (b'c', b"--single-child"),
+    (REWRITE, b"--rewrite"),
+    (b'v', b"--verbose"),
+    (b'V', b"--version"),
+    (GRACE, b"--grace-period"),
+    (SIGNAL_ALL, b"--signal-all"),
+    (DELAY, b"--delay"),
+    (NO_SELF_SUSPEND, b"--no-self-suspend"),
+    (PDEATHSIG, b"--pdeathsig"),
+    (REMAP_EXIT, b"--remap-exit"),
+    (PAUSE, b"--pause"),
+];
+static DUMB_INIT_LIST: [u8; getopt::list_len(DUMB_INIT_LONG)] = getopt::list(DUMB_INIT_LONG);
 pub static DUMB_INIT_OPTIONS: Table = Table {
     // getopt's `hvVcr:`.
     short: &[b'h', b'v', b'V', b'c', REWRITE],
-    long_names: b"--help --single-child --rewrite --verbose --version \
---grace-period --signal-all --delay --no-self-suspend --pdeathsig --remap-exit --pause",
-    long_ids: &[
-        b'h',
-        b'c',
-        REWRITE,
-        b'v',
-        b'V',
-        GRACE,
-        SIGNAL_ALL,
-        DELAY,
-        NO_SELF_SUSPEND,
-        PDEATHSIG,
-        REMAP_EXIT,
-        PAUSE,
-    ],
+    long: &DUMB_INIT_LIST,
     preferred: 5,
 };
 
 /// tini's getopt `p:hvwgle:s`: no long options.
 pub static TINI_OPTIONS: Table = Table {
     short: &[PDEATHSIG, b'h', b'v', b'w', b'g', b'l', REMAP_EXIT, b's'],
-    long_names: b"",
-    long_ids: &[],
+    long: b"",
     preferred: 0,
 };
 
 /// catatonit's getopt_long `ghLPV` and `--version`.
 pub static CATATONIT_OPTIONS: Table = Table {
     short: b"ghLPV",
-    long_names: b"--version",
-    long_ids: b"V",
+    long: b"V--version",
     preferred: 1,
 };
 
 impl Personality {
     /// The options the personality's command line takes.
     pub fn options(self) -> &'static Table {
-        match self {
-            Personality::Tini => &TINI_OPTIONS,
-            Personality::Catatonit => &CATATONIT_OPTIONS,
-            _ => &DUMB_INIT_OPTIONS,
-        }
+        // A load instead of a choice at each use.
+        static OPTIONS: [&Table; 4] = [
+            &DUMB_INIT_OPTIONS,
+            &TINI_OPTIONS,
+            &CATATONIT_OPTIONS,
+            &DUMB_INIT_OPTIONS,
+        ];
+        OPTIONS[self as usize]
     }
 }
 
@@ -326,7 +329,7 @@ pub fn parse<'a, A: AsRef<[u8]> + Assignment>(
             b'h' => return Err(Stop::Help),
             b'V' => return Err(Stop::Version),
             b'l' | b'L' => return Err(Stop::License),
-            b'P' => config.pause = true,
+            PAUSE => config.pause = true,
             b'v' if tini => config.verbosity = config.verbosity.saturating_add(1),
             b'v' => config.verbosity = DEBUG,
             b'c' => config.session = Session::Inherit,
@@ -334,7 +337,6 @@ pub fn parse<'a, A: AsRef<[u8]> + Assignment>(
             b'g' => config.signal_group = true,
             SIGNAL_ALL => config.signal_all = true,
             NO_SELF_SUSPEND => config.self_suspend = false,
-            PAUSE => config.pause = true,
             REWRITE => {
                 let (from, to) = signals::parse_rewrite(value).ok_or(Stop::BadRewrite)?;
                 config.rewrite.set(from, to);
@@ -448,7 +450,18 @@ fn add_delay(config: &mut Config, value: &[u8]) -> Option<()> {
     let (signal, seconds) = bytes::split_once(value, b':');
     let signal = signals::parse(signal).filter(|s| !matches!(*s, SIGKILL | SIGSTOP | SIGCHLD))?;
     let seconds = bytes::parse_decimal(seconds?)?;
-    config.delays.retain(|d| d.signal != signal);
+    // heapless's retain, smaller: keep the others in order.
+    let mut kept = 0;
+    for at in 0..config.delays.len() {
+        if let Some(&delay) = config.delays.get(at)
+            && delay.signal != signal
+            && let Some(slot) = config.delays.get_mut(kept)
+        {
+            *slot = delay;
+            kept += 1;
+        }
+    }
+    config.delays.truncate(kept);
     if seconds > 0 {
         config.delays.push(Delay { signal, seconds }).ok()?;
     }

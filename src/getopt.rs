@@ -17,22 +17,52 @@ pub const FAILED: u8 = 0x7f;
 pub struct Table {
     /// The ids of the short options, in getopt's order (`hvVcr:` is `h v V c r|VALUE`).
     pub short: &'static [u8],
-    /// Long option names, `--` included as messages print them, separated by spaces (one
-    /// string, not a table of pointers: such a table would need a writable segment of
-    /// its own in the binary); empty for plain getopt.
-    pub long_names: &'static [u8],
-    /// The id of each long option, in the order of `long_names`.
-    pub long_ids: &'static [u8],
-    /// Abbreviations are looked up among the first `preferred` long names first, so that
-    /// an init's own abbreviations keep their meaning beside crumb-init's additions.
+    /// The long options, separated by spaces: each its id, then its name, `--` included
+    /// as messages print it (one string from `list`, not slices or a table of pointers:
+    /// those would need a writable segment of their own in the binary); empty for plain
+    /// getopt.
+    pub long: &'static [u8],
+    /// Abbreviations are looked up among the first `preferred` long options first, so
+    /// that an init's own abbreviations keep their meaning beside crumb-init's additions.
     pub preferred: usize,
 }
 
+/// The length of `list(long)`.
+pub const fn list_len(long: &[(u8, &[u8])]) -> usize {
+    let mut len = 0;
+    let mut i = 0;
+    while i < long.len() {
+        len += 2 + long[i].1.len();
+        i += 1;
+    }
+    len - 1
+}
+
+/// `Table::long` for these ids and names.
+pub const fn list<const N: usize>(long: &[(u8, &[u8])]) -> [u8; N] {
+    let mut out = [b' '; N];
+    let (mut at, mut i) = (0, 0);
+    while i < long.len() {
+        let (id, name) = long[i];
+        assert!(id != b' ', "an id is not the separator");
+        out[at] = id;
+        at += 1;
+        let mut c = 0;
+        while c < name.len() {
+            out[at] = name[c];
+            at += 1;
+            c += 1;
+        }
+        at += 1;
+        i += 1;
+    }
+    out
+}
+
 impl Table {
-    /// The long option names, in the order of `long_ids`.
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
-    pub fn long_names(&self) -> Words<'static> {
-        bytes::words(self.long_names, b' ')
+    /// The long options, each its id and its name.
+    pub fn long_options(&self) -> Words<'static> {
+        bytes::words(self.long, b' ')
     }
 
     /// The id of short option `c`.
@@ -54,7 +84,7 @@ pub enum GetoptError<'a> {
     LongNeedsArgument(&'static [u8]),
     /// `--help=3`
     LongTakesNoArgument(&'static [u8]),
-    /// `--ver`: the word, and the matching entries of `Table::long_names` as bits.
+    /// `--ver`: the word, and the matching entries of `Table::long_options` as bits.
     Ambiguous(&'a [u8], u32),
 }
 
@@ -106,7 +136,7 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
             };
             let word = word.as_ref();
             match word {
-                [b'-', b'-', text @ ..] if !self.table.long_names.is_empty() || text.is_empty() => {
+                [b'-', b'-', text @ ..] if !self.table.long.is_empty() || text.is_empty() => {
                     self.index += 1;
                     return if text.is_empty() {
                         END
@@ -159,32 +189,35 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
     fn long_option(&mut self, word: &'a [u8]) -> u8 {
         let (name, value) = bytes::split_once(word, b'=');
         let mut found = 0u32;
-        let mut option = None;
-        for (i, long) in self.table.long_names().enumerate() {
+        let mut id = 0;
+        for (i, long) in self.table.long_options().enumerate() {
             if found != 0 && i == self.table.preferred {
                 break;
             }
-            if long.starts_with(name) {
+            if let [long_id, long @ ..] = long
+                && long.starts_with(name)
+            {
                 found |= 1 << i;
-                option = self.table.long_ids.get(i).map(|&id| (long, id));
+                id = *long_id;
+                self.name = long;
             }
         }
-        let Some((name, id)) = option else {
-            return self.fail(GetoptError::Unrecognized(word));
+        let error = if found == 0 {
+            GetoptError::Unrecognized(word)
+        } else if found & (found - 1) != 0 {
+            GetoptError::Ambiguous(word, found)
+        } else if id & VALUE == 0 {
+            match value {
+                Some(_) => GetoptError::LongTakesNoArgument(self.name),
+                None => return id,
+            }
+        } else {
+            match value.or_else(|| self.next_word()) {
+                Some(value) => return self.take(id, value),
+                None => GetoptError::LongNeedsArgument(self.name),
+            }
         };
-        self.name = name;
-        if found & (found - 1) != 0 {
-            return self.fail(GetoptError::Ambiguous(word, found));
-        }
-        match (id & VALUE != 0, value) {
-            (false, Some(_)) => self.fail(GetoptError::LongTakesNoArgument(name)),
-            (false, None) => id,
-            (true, Some(value)) => self.take(id, value),
-            (true, None) => match self.next_word() {
-                Some(value) => self.take(id, value),
-                None => self.fail(GetoptError::LongNeedsArgument(name)),
-            },
-        }
+        self.fail(error)
     }
 }
 

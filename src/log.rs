@@ -311,8 +311,13 @@ impl<'a> Log<'a> {
     pub fn stop(&self, argv0: &[u8], stop: &Stop) {
         let personality = self.personality;
         let mut out = Line::new(stderr());
-        let mut value: &[u8] = b"";
-        let mut signal = 0;
+        // tini names itself by its basename, `self.name`.
+        let name = if personality == Personality::Tini {
+            self.name
+        } else {
+            argv0
+        };
+        let mut args = Args::texts(name, b"");
         // tini and catatonit log some of these as messages first.
         let log = |message| self.write(message, &Args::texts(b"", b""));
         // The row of `STOP_TEXTS`.
@@ -334,71 +339,86 @@ impl<'a> Log<'a> {
             {
                 return self.write(texts::BAD_VALUE, &Args::texts(option, value));
             }
-            Stop::BadValue(_, v) => {
-                value = v;
+            Stop::BadValue(_, value) => {
+                args.texts[1] = value;
                 6
             }
             Stop::PauseWithCommand => 7,
-            Stop::DelayNotShorter(s) => {
-                signal = *s;
+            Stop::DelayNotShorter(signal) => {
+                args.numbers[0] = (*signal).into();
                 8
             }
             Stop::LogReserved => return log(texts::LOG_RESERVED),
         };
-        // The others print version and license, and tini and pause help, on stdout.
-        let on_stdout = match personality {
-            Personality::DumbInit => false,
-            Personality::Catatonit => kind == 1 || kind == 2,
-            _ => kind <= 2,
-        };
-        if on_stdout {
+        let row = STOPS * personality as usize + kind;
+        if ON_STDOUT >> row & 1 != 0 {
             out.fd = stdout();
         }
-        let text = STOP_TEXTS
-            .get(kind)
-            .and_then(|texts| texts.get(personality as usize))
-            .copied()
-            .unwrap_or(texts::NOTHING);
-        // tini names itself by its basename, `self.name`.
-        let name = if personality == Personality::Tini {
-            self.name
-        } else {
-            argv0
-        };
-        let args = Args {
-            texts: [name, value],
-            numbers: [signal.into(), 0],
-        };
-        out.format(text, &args);
+        out.format(
+            STOP_TEXTS.get(row).copied().unwrap_or(texts::NOTHING),
+            &args,
+        );
         if let Stop::BadValue(option, _) = stop {
             out.text(option).text(b"'\n");
         }
     }
 }
 
+/// The kinds of stop `Log::stop` tells apart.
+const STOPS: usize = 9;
+
 /// What `Log::stop` prints for each kind of stop, in dumb-init's, tini's, catatonit's and
 /// pause's style (the order of `Personality`). After a getopt error, dumb-init and pause
 /// print nothing more.
-const STOP_TEXTS: [[Text; 4]; 9] = {
+const STOP_TEXTS: [Text; 4 * STOPS] = {
     use texts::*;
     [
-        [DUMB_INIT_HELP, TINI_USAGE, CATATONIT_HELP, DUMB_INIT_HELP],
-        [
-            DUMB_INIT_VERSION,
-            TINI_VERSION_LINE,
-            CATATONIT_VERSION,
-            PAUSE_VERSION,
-        ],
-        [LICENSE, LICENSE, LICENSE, LICENSE],
-        [NO_COMMAND, TINI_USAGE, CATATONIT_USAGE, NO_COMMAND],
-        [NOTHING, TINI_USAGE, CATATONIT_USAGE, NOTHING],
-        [BAD_REWRITE, TINI_USAGE, NOTHING, BAD_REWRITE],
-        // tini's and catatonit's are logged messages.
-        [BAD_VALUE_USAGE, NOTHING, NOTHING, BAD_VALUE_USAGE],
-        [PAUSE_WITH_COMMAND, TINI_USAGE, NOTHING, PAUSE_WITH_COMMAND],
-        [DELAY_NOT_SHORTER, NOTHING, NOTHING, DELAY_NOT_SHORTER],
+        // dumb-init
+        DUMB_INIT_HELP,
+        DUMB_INIT_VERSION,
+        LICENSE,
+        NO_COMMAND,
+        NOTHING,
+        BAD_REWRITE,
+        BAD_VALUE_USAGE,
+        PAUSE_WITH_COMMAND,
+        DELAY_NOT_SHORTER,
+        // tini (a bad value is a logged message, as for catatonit)
+        TINI_USAGE,
+        TINI_VERSION_LINE,
+        LICENSE,
+        TINI_USAGE,
+        TINI_USAGE,
+        TINI_USAGE,
+        NOTHING,
+        TINI_USAGE,
+        NOTHING,
+        // catatonit
+        CATATONIT_HELP,
+        CATATONIT_VERSION,
+        LICENSE,
+        CATATONIT_USAGE,
+        CATATONIT_USAGE,
+        NOTHING,
+        NOTHING,
+        NOTHING,
+        NOTHING,
+        // pause
+        DUMB_INIT_HELP,
+        PAUSE_VERSION,
+        LICENSE,
+        NO_COMMAND,
+        NOTHING,
+        BAD_REWRITE,
+        BAD_VALUE_USAGE,
+        PAUSE_WITH_COMMAND,
+        DELAY_NOT_SHORTER,
     ]
 };
+
+/// Bit `STOPS * personality + kind`: the text goes to stdout. dumb-init prints everything
+/// on stderr, the others version and license, and tini and pause help, on stdout.
+const ON_STDOUT: u64 = (0b111 << STOPS) | (0b110 << (2 * STOPS)) | (0b111 << (3 * STOPS));
 
 /// glibc getopt's wording.
 fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError, personality: Personality) {
@@ -415,8 +435,9 @@ fn getopt_error(out: &mut Line, argv0: &[u8], error: &GetoptError, personality: 
     out.format(template, &Args::texts(argv0, arg));
     if let GetoptError::Ambiguous(_, candidates) = error {
         let mut candidates = *candidates;
-        for name in personality.options().long_names() {
+        for option in personality.options().long_options() {
             if candidates & 1 != 0 {
+                let name = option.get(1..).unwrap_or_default();
                 out.format(texts::CANDIDATE, &Args::texts(name, b""));
             }
             candidates >>= 1;

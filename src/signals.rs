@@ -1,6 +1,6 @@
 //! Signal numbers and names, and the rewrite table applied before forwarding.
 
-use crate::bytes::{parse_decimal, same_ignoring_case, scan_int, split_once, words};
+use crate::bytes::{parse_decimal, same_letters, scan_int, split_once, words};
 
 /// A set of signals: bit `n - 1` stands for signal `n` (1..=64), as the kernel's sigset.
 pub type SigSet = u64;
@@ -32,10 +32,14 @@ pub const MAX_SIGNAL: u8 = 64;
 const RTMIN: u8 = 34;
 
 /// Names of signals 1..=31 without the `SIG` prefix, in order, one space after each
-/// (x86_64, aarch64 and riscv64 agree). One string, not a table of pointers: smaller.
+/// (x86_64, aarch64 and riscv64 agree), then RTMIN and RTMAX as the names of 34 and 35
+/// (`parse` makes RTMAX 64). One string, not a table of pointers: smaller.
 const NAMES: &[u8] =
     b"HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT \
-CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS ";
+CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS   RTMIN RTMAX";
+
+/// The signals tini's `-p` names: the classic ones but STKFLT, IO and PWR.
+const TINI_NAMED: SigSet = 0x7fff_ffff & !(bit(16) | bit(29) | bit(30));
 
 pub const fn bit(signal: u8) -> SigSet {
     1u64 << ((signal as u32).wrapping_sub(1) & 63)
@@ -43,6 +47,9 @@ pub const fn bit(signal: u8) -> SigSet {
 
 /// The name of a classic signal without `SIG`, e.g. `TERM`.
 pub fn name(signal: u8) -> Option<&'static [u8]> {
+    if signal > MAX_CLASSIC {
+        return None;
+    }
     words(NAMES, b' ')
         .nth((signal as usize).checked_sub(1)?)
         .filter(|n| !n.is_empty())
@@ -61,43 +68,57 @@ pub fn is_job_control(signal: u8) -> bool {
 /// A signal given by number (1..=64) or by name, with or without `SIG`, in any case:
 /// `15`, `TERM`, `SIGTERM`, `sigterm`, `RTMIN`, `RTMIN+3`, `RTMAX-1`.
 pub fn parse(text: &[u8]) -> Option<u8> {
-    if let Some(number) = parse_decimal(text) {
-        return (1..=MAX_SIGNAL as u32)
-            .contains(&number)
-            .then_some(number as u8);
-    }
-    let text = match text.split_at_checked(3) {
-        Some((sig, rest)) if same_ignoring_case(sig, b"SIG") => rest,
-        _ => text,
-    };
-    if let Some(index) = words(NAMES, b' ').position(|name| same_ignoring_case(text, name)) {
-        return Some(index as u8 + 1).filter(|_| !text.is_empty());
-    }
-    let (rt, offset) = text.split_at_checked(5)?;
-    let (base, sign) = match () {
-        _ if same_ignoring_case(rt, b"RTMIN") => (RTMIN, b'+'),
-        _ if same_ignoring_case(rt, b"RTMAX") => (MAX_SIGNAL, b'-'),
-        _ => return None,
-    };
-    let offset = match offset {
-        [] => 0,
-        [s, digits @ ..] if *s == sign => parse_decimal(digits)?.min(64) as u8,
-        _ => return None,
-    };
-    let signal = if sign == b'+' {
-        base.checked_add(offset)?
-    } else {
-        base.checked_sub(offset)?
-    };
-    (RTMIN..=MAX_SIGNAL).contains(&signal).then_some(signal)
+    parse_as(text, false)
 }
 
 /// A signal as tini's `-p` takes it: `SIG` and a name from its table, in capitals (every
 /// classic signal but STKFLT, IO and PWR).
 pub fn parse_tini(text: &[u8]) -> Option<u8> {
-    let name = text.strip_prefix(b"SIG")?;
-    let index = words(NAMES, b' ').position(|n| n == name && !n.is_empty())? as u8 + 1;
-    (!matches!(index, 16 | 29 | 30)).then_some(index)
+    parse_as(text, true)
+}
+
+/// `parse`, or with `tini` `parse_tini`: one function for both, smaller than two.
+fn parse_as(text: &[u8], tini: bool) -> Option<u8> {
+    if !tini && let Some(number) = parse_decimal(text) {
+        return (1..=MAX_SIGNAL as u32)
+            .contains(&number)
+            .then_some(number as u8);
+    }
+    let text = match text.split_at_checked(3) {
+        Some((sig, rest)) if same_letters(sig, b"SIG", !tini) => rest,
+        _ if tini => return None,
+        _ => text,
+    };
+    // `RTMIN+3` is the name `RTMIN` and the offset `+3`.
+    let (name, offset) = match text.split_at_checked(5) {
+        Some((rt, offset @ [b'+' | b'-', ..])) => (rt, offset),
+        _ => (text, &b""[..]),
+    };
+    if name.is_empty() {
+        return None;
+    }
+    let signal = words(NAMES, b' ').position(|n| same_letters(name, n, !tini))? as u8 + 1;
+    if tini {
+        return (TINI_NAMED & bit(signal) != 0).then_some(signal);
+    }
+    if signal <= MAX_CLASSIC {
+        return offset.is_empty().then_some(signal);
+    }
+    let min = signal == RTMIN;
+    let offset = match offset {
+        [] => 0,
+        [sign, digits @ ..] if *sign == if min { b'+' } else { b'-' } => parse_decimal(digits)?,
+        _ => return None,
+    };
+    // RTMIN+30 and RTMAX-30 are the last ones.
+    (offset <= (MAX_SIGNAL - RTMIN) as u32).then(|| {
+        let offset = offset as u8;
+        if min {
+            RTMIN + offset
+        } else {
+            MAX_SIGNAL - offset
+        }
+    })
 }
 
 /// Parses dumb-init's `-r s:r` as its `sscanf(arg, "%d:%d")` does (s in 1..=31, r in
@@ -183,6 +204,18 @@ mod tests {
         assert_eq!(parse(b"TERMS"), None);
         assert_eq!(parse(b"-15"), None);
         assert_eq!(parse(b"99999999999999"), None);
+        assert_eq!(parse(b"rtmax-30"), Some(34));
+        assert_eq!(parse(b"RTMAX-31"), None);
+        assert_eq!(parse(b"RTMIN+30"), Some(64));
+        assert_eq!(parse(b"RTMIN+"), None);
+        assert_eq!(parse(b"RTMIN3"), None);
+        assert_eq!(parse(b"RTMAX+1"), None);
+        assert_eq!(parse(b"WINCH+1"), None);
+        assert_eq!(parse(b"TERM-1"), None);
+        assert_eq!(parse(b"SIGSYS "), None);
+        assert_eq!(name(34), None);
+        assert_eq!(name(35), None);
+        assert_eq!(name(32), None);
         for signal in 1..=31 {
             assert_eq!(parse(name(signal).unwrap()), Some(signal));
         }
@@ -200,6 +233,10 @@ mod tests {
             b"SIGPWR",
             b"SIGIO",
             b"SIG",
+            b"SIGRTMIN",
+            b"SIGRTMIN+1",
+            b"SIGSTKFLT",
+            b"SIG15",
         ] {
             assert_eq!(parse_tini(bad), None, "{}", bad.escape_ascii());
         }

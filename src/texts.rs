@@ -247,48 +247,43 @@ This option can be specified multiple times.\nUse --help for full usage.\n";
         /// %t1: the basename of argv[0]. tini's own layout.
         TINI_USAGE = "%t1 (%v2)
 Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
-
-Execute a program under the supervision of a valid init process (crumb-init)
-
-  --version: Show version and exit.
-  -h: Show this help message and exit.
-  -s: Register as a process subreaper (done anyway when not PID 1).
-  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
-  -v: Generate more verbose output. Repeat up to 3 times.
-  -w: Print a warning when processes are getting reaped.
-  -g: Send signals to the child's process group.
-  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
-  -l: Show license and exit.
-
-Environment: TINI_SUBREAPER, TINI_VERBOSITY=N, TINI_KILL_PROCESS_GROUP,
-CRUMB_GRACE_PERIOD=SECONDS.
+  --version: the version
+  -h: this help
+  -s: be a subreaper (always when not PID 1)
+  -p SIGNAL: get SIGNAL when the parent dies
+  -v: more output (up to 3 times)
+  -w: warn of each zombie reaped
+  -g: signal the child's process group
+  -e EXIT_CODE: exit 0 if the child exits EXIT_CODE
+  -l: the license
+Env: TINI_SUBREAPER, TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, CRUMB_GRACE_PERIOD
 ";
         /// %t1: argv[0]. Tabs align the descriptions at column 24.
         DUMB_INIT_HELP = "%v1Usage: %t1 [option] command [[arg] ...]
- -c, --single-child\tsignal the child only, not its group
+ -c, --single-child\tsignal the child only
  -r, --rewrite s:r\tforward signal s as r (0: drop it)
- -v, --verbose\t\tdebug lines on stderr
+ -v, --verbose\t\tdebug lines
  -h, --help\t\tthis help
  -V, --version\t\tthe version
- --grace-period=SECONDS\tlet the others end, then SIGKILL them
+ --grace-period=SECONDS\tthen SIGKILL the others
  --signal-all\t\tas PID 1, signal every process
- --delay=SIG:SECONDS\thold SIG before forwarding it
+ --delay=SIG:SECONDS\thold SIG back
  --no-self-suspend\tno stop after TSTP, TTIN, TTOU
  --pdeathsig=SIG\tget SIG when the parent dies
  --remap-exit=CODE\texit 0 if the child exits CODE
- --pause\t\trun nothing; reap until INT or TERM
+ --pause\t\trun nothing, reap until INT or TERM
 Env: DUMB_INIT_DEBUG=1, DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. man crumb-init
 ";
         CATATONIT_VERSION = "tini version 0.1.7_catatonit\n";
         /// catatonit's usage line, which also ends its usage errors.
         CATATONIT_USAGE = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]\n";
         CATATONIT_HELP = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]
-  -g  signals to pid1's process group
+  -g  signal pid1's process group
   -h  this help
-  -L  license
-  -P  pause mode: run nothing, quit on SIGINT or SIGTERM
-  -V, --version  version
-crumb-init, as catatonit 0.1.7: see man crumb-init.
+  -L  the license
+  -P  run nothing, reap until INT or TERM
+  -V, --version  the version
+man crumb-init
 ";
         /// glibc's strsignal texts (tini names signals so): signals 1 to 31, then the
         /// beginnings of the others' (followed by a number).
