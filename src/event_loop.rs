@@ -166,26 +166,21 @@ impl<'a> EventLoop<'a> {
     /// catatonit closes the descriptors it inherited once the child has them: all from 3
     /// up but its own.
     pub fn close_inherited_fds(&self) {
-        let own = |fd: i32| {
-            let timers = self.grace_timer.iter().chain(&self.delay_timers);
-            [self.epoll, self.signals]
-                .iter()
-                .chain(timers)
-                .any(|own| own.as_raw_fd() == fd)
-        };
-        // Made one after the other, each the lowest free: the last is the highest.
-        let last = self
-            .delay_timers
-            .last()
-            .or(self.grace_timer.as_ref())
-            .unwrap_or(&self.signals);
-        let last = last.as_raw_fd();
-        for fd in 3..last {
-            if !own(fd) {
-                sys::close_range(fd as u32, fd as u32);
+        // Made one after the other, each the lowest free from 3 up (see `sys::kept_fd`):
+        // in increasing order, so what lies between them was inherited.
+        let mut next = 3;
+        let mut keep = |own: &Fd| {
+            let own = own.as_raw_fd() as u32;
+            if own > next {
+                sys::close_range(next, own - 1);
             }
-        }
-        sys::close_range(last as u32 + 1, u32::MAX);
+            next = own + 1;
+        };
+        keep(&self.epoll);
+        keep(&self.signals);
+        self.grace_timer.iter().for_each(&mut keep);
+        self.delay_timers.iter().for_each(&mut keep);
+        sys::close_range(next, u32::MAX);
     }
 
     /// Waits for events until it is time to exit: the program ends in `goodbye`, or in
