@@ -123,20 +123,21 @@ impl Descendants {
         let mut held = self.pid1;
         self.asked_any |= terminating;
         let (group, main, covered) = (self.group, self.child, self.everyone_asked);
-        let mut visit = |pid: i32| {
+        // Says whether `pid` is in the group. By value: no references to chase.
+        let visit = move |pid: i32| {
             let in_group = group.is_some() && sys::getpgid(pid) == group;
-            held |= in_group;
             let asked_before = terminating && set_asked(pid, true);
             if !(ask && asked_before || in_group || covered || round == Round::Group) {
                 sys::kill(pid, signal);
             }
+            in_group
         };
         if let Some(child) = main {
-            visit(child);
+            held |= visit(child);
         }
         procfs::for_each_child(|pid| {
             if Some(pid) != main {
-                visit(pid);
+                held |= visit(pid);
             }
         });
         if let (true, false, Some(group)) = (held, ask && self.group_asked, group) {

@@ -16,7 +16,7 @@ use core::mem::MaybeUninit;
 use rustix::event::epoll;
 use rustix::fd::{AsRawFd, BorrowedFd};
 use rustix::io::{self, Errno};
-use rustix::process::{self, Pid, Signal};
+use rustix::process::{self, Pid};
 use rustix::time::{Itimerspec, TimerfdTimerFlags, Timespec};
 
 /// epoll tokens: the signalfd, the grace timer, then one timer per delayed signal.
@@ -48,7 +48,7 @@ const SIGINFO_BATCH: usize = 16;
 /// subreaper up, as when any process exits.)
 pub const KILL_WAIT_SECONDS: u32 = 1;
 
-/// A descriptor the init opens once and keeps until it exits (see `sys::kept_fd`).
+/// A descriptor the init opens once and keeps until it exits (see `sys::KeptFd`).
 type Fd = BorrowedFd<'static>;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -102,24 +102,22 @@ impl<'a> EventLoop<'a> {
         if !pid1 {
             // Orphans of the child come to the init, not to whoever is above it. Not
             // fatal: some emulators (qemu-user) refuse it, and dumb-init never asks.
-            match process::set_child_subreaper(Some(pid)) {
-                Ok(()) => log.emit(texts::SUBREAPER, (), ()),
+            match sys::set_child_subreaper(pid.as_raw_nonzero().get()) {
+                Ok(_) => log.emit(texts::SUBREAPER, (), ()),
                 Err(errno) => log.emit(texts::NO_SUBREAPER, errno, ()),
             }
         }
         if config.pdeathsig != 0 {
-            // SAFETY: the parser only accepts signal numbers 1..=64.
-            let signal = unsafe { Signal::from_raw_unchecked(config.pdeathsig as i32) };
-            let pdeathsig = process::set_parent_process_death_signal(Some(signal));
-            setup(b"set the parent death signal", pdeathsig);
+            let pdeathsig = sys::set_parent_death_signal(config.pdeathsig);
+            setup(b"set the parent death signal", pdeathsig.map(drop));
         }
-        let epoll = match sys::epoll_create() {
+        let epoll = match sys::epoll_create().get() {
             Ok(epoll) => epoll,
             Err(errno) => log.fatal(b"create an epoll instance", errno),
         };
         // A new descriptor, watched for input with `token` as its epoll data.
-        let watched = |what: &[u8], result: Result<Fd, Errno>, token: u64| {
-            let fd = match result {
+        let watched = |what: &[u8], new: sys::KeptFd, token: u64| {
+            let fd = match new.get() {
                 Ok(fd) => fd,
                 Err(errno) => log.fatal(what, errno),
             };
@@ -166,26 +164,21 @@ impl<'a> EventLoop<'a> {
     /// catatonit closes the descriptors it inherited once the child has them: all from 3
     /// up but its own.
     pub fn close_inherited_fds(&self) {
-        let own = |fd: i32| {
-            let timers = self.grace_timer.iter().chain(&self.delay_timers);
-            [self.epoll, self.signals]
-                .iter()
-                .chain(timers)
-                .any(|own| own.as_raw_fd() == fd)
-        };
-        // Made one after the other, each the lowest free: the last is the highest.
-        let last = self
-            .delay_timers
-            .last()
-            .or(self.grace_timer.as_ref())
-            .unwrap_or(&self.signals);
-        let last = last.as_raw_fd();
-        for fd in 3..last {
-            if !own(fd) {
-                sys::close_range(fd as u32, fd as u32);
+        // Made one after the other, each the lowest free from 3 up (see `sys::KeptFd`):
+        // in increasing order, so what lies between them was inherited.
+        let mut next = 3;
+        let mut keep = |own: &Fd| {
+            let own = own.as_raw_fd() as u32;
+            if own > next {
+                sys::close_range(next, own - 1);
             }
-        }
-        sys::close_range(last as u32 + 1, u32::MAX);
+            next = own + 1;
+        };
+        keep(&self.epoll);
+        keep(&self.signals);
+        self.grace_timer.iter().for_each(&mut keep);
+        self.delay_timers.iter().for_each(&mut keep);
+        sys::close_range(next, u32::MAX);
     }
 
     /// Waits for events until it is time to exit: the program ends in `goodbye`, or in

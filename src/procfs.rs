@@ -7,18 +7,17 @@ use core::mem::MaybeUninit;
 use rustix::fd::AsFd;
 
 /// The `SigIgn:` mask of a `/proc/<pid>/status` text. It is the file's first upper-case
-/// `I`, so the search looks for that byte, eight at a time, rather than comparing the key
-/// at every offset.
+/// `I`, so the search passes over eight bytes at once while none is an `I`, rather than
+/// comparing the key at every offset.
 pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
     const KEY: &[u8] = b"\nSigIgn:\t";
     let mut at = 0;
     loop {
-        at += find_i(status.get(at..)?)? + 1;
+        at += words_without_i(status.get(at..)?);
+        let c = *status.get(at)?;
+        at += 1;
         // `at` is past the `I`, which is KEY[4].
-        let Some(key) = status.get(at.wrapping_sub(5)..at + 4) else {
-            continue;
-        };
-        if key == KEY {
+        if c == b'I' && status.get(at.wrapping_sub(5)..at + 4) == Some(KEY) {
             let hex = status.get(at + 4..at + 20)?;
             return hex.iter().try_fold(0u64, |mask, &c| {
                 let digit = match c {
@@ -32,9 +31,10 @@ pub fn parse_sigign(status: &[u8]) -> Option<SigSet> {
     }
 }
 
-/// Where the first `I` is: a word of 8 bytes is tested at once (the bytes equal to `I`
-/// become zero, and a zero byte sets its top bit in `(x - 0x01..) & !x & 0x80..`).
-fn find_i(text: &[u8]) -> Option<usize> {
+/// The length of the longest start of `text` made of words of 8 bytes without an `I` (the
+/// bytes equal to `I` become zero, and a zero byte sets its top bit in
+/// `(x - 0x01..) & !x & 0x80..`).
+fn words_without_i(text: &[u8]) -> usize {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     let mut at = 0;
     while let Some(word) = text.get(at..at + 8) {
@@ -46,7 +46,7 @@ fn find_i(text: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    Some(at + text.get(at..)?.iter().position(|&c| c == b'I')?)
+    at
 }
 
 /// The signals this process was started with set to SIG_IGN; None if /proc cannot tell.

@@ -9,7 +9,7 @@ use crate::log::Log;
 use crate::signals::{self, SigSet};
 use crate::sys::{self, Forked};
 use crate::texts;
-use rustix::fd::AsFd;
+use rustix::fd::AsRawFd;
 use rustix::io::Errno;
 use rustix::process::{self, Pid};
 
@@ -22,23 +22,16 @@ const PATH_MAX: usize = 4096;
 /// Returns the signals to ignore once: the kernel sends SIGHUP and SIGCONT to a session
 /// leader that gives up its terminal.
 pub fn release_tty(log: &Log) -> SigSet {
-    // SAFETY: TIOCNOTTY takes no argument; stdin is only used for this ioctl.
-    let released = unsafe {
-        rustix::ioctl::ioctl(
-            rustix::stdio::stdin(),
-            rustix::ioctl::NoArg::<{ sys::TIOCNOTTY }>::new(),
-        )
-    };
-    match released {
+    match sys::release_stdin_tty() {
         Err(errno) => {
             log.emit(texts::TTY_DETACH_FAILED, errno, ());
             0
         }
-        Ok(()) if process::getsid(None) == Ok(process::getpid()) => {
+        Ok(_) if sys::getsid() == process::getpid().as_raw_nonzero().get() as isize => {
             log.emit(texts::TTY_DETACHED, (), ());
             signals::bit(signals::SIGHUP) | signals::bit(signals::SIGCONT)
         }
-        Ok(()) => {
+        Ok(_) => {
             log.emit(texts::TTY_DETACHED_NOT_LEADER, (), ());
             0
         }
@@ -101,20 +94,18 @@ fn detach(session: Session, personality: Personality, log: &Log) {
         log.emit(message, errno, ());
         sys::exit(1)
     };
-    // SAFETY: stdin is only used for terminal ioctls; a closed one makes them fail.
-    let stdin = unsafe { rustix::stdio::stdin() };
     match session {
         Session::New => {
-            if let Err(errno) = process::setsid() {
+            if let Err(errno) = sys::setsid() {
                 fail(texts::SETSID_FAILED, errno);
             }
-            if let Err(errno) = process::ioctl_tiocsctty(stdin) {
+            if let Err(errno) = sys::take_stdin_tty() {
                 log.emit(texts::TTY_ATTACH_FAILED, errno, ());
             }
             log.emit(texts::SETSID_DONE, (), ());
         }
         Session::NewGroup => {
-            if let Err(errno) = process::setpgid(None, None) {
+            if let Err(errno) = sys::setpgid() {
                 fail(texts::SETPGID_FAILED, errno);
             }
             // catatonit takes the terminal through /dev/tty, which stdin may not be.
@@ -125,15 +116,15 @@ fn detach(session: Session, personality: Personality, log: &Log) {
                 Err(Errno::NOTTY)
             };
             let terminal = match &tty {
-                Ok(tty) => tty.as_fd(),
+                Ok(tty) => tty.as_raw_fd(),
                 Err(errno) => {
                     log.emit(texts::TTY_FROM_STDIN, *errno, ());
-                    stdin
+                    0 // stdin; a closed one makes the call fail
                 }
             };
             // Signals are still blocked, so a background group may take the terminal.
-            match rustix::termios::tcsetpgrp(terminal, process::getpid()) {
-                Ok(()) => {}
+            match sys::tcsetpgrp(terminal, process::getpid().as_raw_nonzero().get()) {
+                Ok(_) => {}
                 Err(Errno::NXIO) => log.emit(texts::NO_TTY_DEVICE, (), ()),
                 Err(errno @ Errno::NOTTY) => log.emit(texts::NO_TTY, errno, ()),
                 Err(errno @ Errno::BADF) if catatonit => log.emit(texts::NO_TTY, errno, ()),
@@ -147,6 +138,7 @@ fn detach(session: Session, personality: Personality, log: &Log) {
 /// Socket activation through an engine: when LISTEN_PID names the init, the sockets are
 /// meant for the service, so the child gets its own PID there (as catatonit does).
 /// `buffer` holds `LISTEN_PID=` and room for the digits and a NUL.
+#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 fn pass_socket_activation(envp: &mut [CArg], parent: Pid, buffer: &mut [u8; 22]) {
     const NAME: &[u8] = b"LISTEN_PID=";
     for entry in envp.iter_mut() {

@@ -18,7 +18,11 @@ pub const SYS_CLOSE_RANGE: usize = 436;
 pub const SYS_READ: usize = 63;
 pub const SYS_GETPGID: usize = 155;
 pub const SYS_RT_SIGTIMEDWAIT: usize = 137;
-pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
+pub const SYS_PRCTL: usize = 167;
+pub const SYS_GETSID: usize = 156;
+pub const SYS_IOCTL: usize = 29;
+pub const SYS_SETSID: usize = 157;
+pub const SYS_SETPGID: usize = 154;
 
 /// # Safety
 /// The arguments must be valid for system call `nr`.

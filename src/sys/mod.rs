@@ -2,12 +2,13 @@
 //! signalfd4, fork (as clone), execve and exit_group; those that create descriptors,
 //! whose rustix wrappers assert (a panic path) that the kernel did not return -1; read
 //! into an uninitialised buffer, which rustix's wrapper bounds with a panic path too;
-//! kill, which rustix splits in three functions by the sign of the PID; and getpgid,
-//! whose raw number needs no `Pid` round trip.
+//! kill, which rustix splits in three functions by the sign of the PID; getpgid,
+//! whose raw number needs no `Pid` round trip; and the terminal and session calls, whose
+//! rustix wrappers convert their answers out of line.
 //! Everything else goes through rustix. The per-architecture part is only the syscall
 //! instruction and numbers.
 //!
-//! Signal numbers, `SIG_SETMASK`, the `O_*` flags and `TIOCNOTTY` are the same on every
+//! Signal numbers, `SIG_SETMASK`, the `O_*` flags and the `TIOC*` requests are the same on every
 //! architecture built here (x86_64, aarch64 and riscv64 all follow asm-generic).
 
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
@@ -20,8 +21,6 @@ use core::mem::MaybeUninit;
 use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use rustix::io::Errno;
 use rustix::process::Pid;
-
-pub use arch::TIOCNOTTY;
 
 /// A kernel signal set: bit `n - 1` stands for signal `n` (signals 1..=64).
 pub type SigSet = u64;
@@ -36,6 +35,9 @@ const O_RDWR: usize = 2;
 const F_DUPFD_CLOEXEC: usize = 1030;
 const CLOCK_MONOTONIC: usize = 1;
 const AT_FDCWD: isize = -100;
+const TIOCSCTTY: usize = 0x540e;
+const TIOCSPGRP: usize = 0x5410;
+const TIOCNOTTY: usize = 0x5422;
 /// The exit signal of a clone() that behaves as fork().
 const SIGCHLD: usize = 17;
 
@@ -71,20 +73,20 @@ pub fn set_disposition(signal: u8, ignore: bool) -> Result<bool, Errno> {
     // A kernel sigaction whose first word (the handler: 0 SIG_DFL, 1 SIG_IGN, on every
     // architecture) is all that is set: no flags, an empty mask. 4 words cover the
     // struct on all three (riscv64 has no sa_restorer).
-    let action: [usize; 4] = [ignore as usize, 0, 0, 0];
-    let mut old = [0usize; 4];
+    let mut action: [usize; 4] = [ignore as usize, 0, 0, 0];
     // SAFETY: the kernel reads and writes one `struct sigaction` (at most 4 words here)
-    // at valid pointers.
+    // at valid pointers. One buffer for both: it reads the new action before it writes
+    // the old one.
     let ret = unsafe {
         arch::syscall4(
             arch::SYS_RT_SIGACTION,
             signal as usize,
             action.as_ptr() as usize,
-            old.as_mut_ptr() as usize,
+            action.as_mut_ptr() as usize,
             SIGSET_SIZE,
         )
     };
-    check(ret).map(|_| old[0] == 1)
+    check(ret).map(|_| action[0] == 1)
 }
 
 /// Takes `signal` off the pending set, if it is pending (and blocked).
@@ -112,25 +114,34 @@ fn fd(ret: isize) -> Result<RawFd, Errno> {
     Ok(check(ret)? as RawFd & RawFd::MAX)
 }
 
-/// A new descriptor the init keeps until it exits (exit_group closes it): borrowed for
-/// the whole program, with no owner and no drop code. It is moved to 3 or above if it
-/// took the place of a closed stdin, stdout or stderr: the terminal calls and the
-/// child's exec must find those closed, as they were given.
-fn kept_fd(ret: isize) -> Result<BorrowedFd<'static>, Errno> {
-    let mut kept = fd(ret)?;
-    if kept < 3 {
+/// A new descriptor the init keeps until it exits (exit_group closes it), as the kernel
+/// returned it (or -errno). It is moved to 3 or above if it took the place of a closed
+/// stdin, stdout or stderr: the terminal calls and the child's exec must find those
+/// closed, as they were given.
+pub struct KeptFd(isize);
+
+impl KeptFd {
+    fn new(ret: isize) -> Self {
+        if !(0..3).contains(&ret) {
+            return Self(ret);
+        }
         // SAFETY: fcntl(F_DUPFD_CLOEXEC) duplicates a descriptor of ours.
-        let moved =
-            fd(unsafe { arch::syscall4(arch::SYS_FCNTL, kept as usize, F_DUPFD_CLOEXEC, 3, 0) });
-        close_range(kept as u32, kept as u32);
-        kept = moved?;
+        let moved = unsafe { arch::syscall4(arch::SYS_FCNTL, ret as usize, F_DUPFD_CLOEXEC, 3, 0) };
+        close_range(ret as u32, ret as u32);
+        Self(moved)
     }
-    // SAFETY: the kernel returned a new descriptor, which nothing ever closes.
-    Ok(unsafe { BorrowedFd::borrow_raw(kept) })
+
+    /// Borrowed for the whole program, with no owner and no drop code.
+    #[inline(always)] // smaller binary: no Result packed by a callee for its caller
+    pub fn get(self) -> Result<BorrowedFd<'static>, Errno> {
+        let fd = fd(self.0)?;
+        // SAFETY: the kernel returned a new descriptor, which nothing ever closes.
+        Ok(unsafe { BorrowedFd::borrow_raw(fd) })
+    }
 }
 
 /// A non-blocking, close-on-exec signalfd for the signals in `mask`.
-pub fn signalfd(mask: SigSet) -> Result<BorrowedFd<'static>, Errno> {
+pub fn signalfd(mask: SigSet) -> KeptFd {
     // SAFETY: signalfd4 reads SIGSET_SIZE bytes from a valid pointer; -1 asks for a
     // new descriptor.
     let ret = unsafe {
@@ -142,17 +153,17 @@ pub fn signalfd(mask: SigSet) -> Result<BorrowedFd<'static>, Errno> {
             NONBLOCK | CLOEXEC,
         )
     };
-    kept_fd(ret)
+    KeptFd::new(ret)
 }
 
 /// A close-on-exec epoll instance.
-pub fn epoll_create() -> Result<BorrowedFd<'static>, Errno> {
+pub fn epoll_create() -> KeptFd {
     // SAFETY: epoll_create1 takes only flags.
-    kept_fd(unsafe { arch::syscall4(arch::SYS_EPOLL_CREATE1, CLOEXEC, 0, 0, 0) })
+    KeptFd::new(unsafe { arch::syscall4(arch::SYS_EPOLL_CREATE1, CLOEXEC, 0, 0, 0) })
 }
 
 /// A non-blocking, close-on-exec timerfd on the monotonic clock.
-pub fn timerfd_create() -> Result<BorrowedFd<'static>, Errno> {
+pub fn timerfd_create() -> KeptFd {
     // SAFETY: timerfd_create takes only a clock id and flags.
     let ret = unsafe {
         arch::syscall4(
@@ -163,7 +174,27 @@ pub fn timerfd_create() -> Result<BorrowedFd<'static>, Errno> {
             0,
         )
     };
-    kept_fd(ret)
+    KeptFd::new(ret)
+}
+
+/// prctl(`option`, `arg`) for an option that takes one integer.
+#[inline(always)] // smaller binary: no Result repacked by the caller
+fn prctl(option: usize, arg: usize) -> Result<usize, Errno> {
+    // SAFETY: the callers' options read no memory; the unused arguments are ignored.
+    check(unsafe { arch::syscall4(arch::SYS_PRCTL, option, arg, 0, 0) })
+}
+
+/// The caller (`pid`: any non-zero value would do, as rustix passes it) becomes a
+/// subreaper: orphans of its descendants come to it.
+pub fn set_child_subreaper(pid: i32) -> Result<usize, Errno> {
+    const PR_SET_CHILD_SUBREAPER: usize = 36;
+    prctl(PR_SET_CHILD_SUBREAPER, pid as usize)
+}
+
+/// `signal` is sent to the caller when its parent (thread) ends.
+pub fn set_parent_death_signal(signal: u8) -> Result<usize, Errno> {
+    const PR_SET_PDEATHSIG: usize = 1;
+    prctl(PR_SET_PDEATHSIG, signal as usize)
 }
 
 /// Opens `path` close-on-exec, read-only or (`write`) read-write.
@@ -270,6 +301,58 @@ pub fn reap_any() -> Result<Option<(i32, u32)>, Errno> {
         )
     };
     check(ret).map(|pid| (pid != 0).then_some((pid as i32, status)))
+}
+
+/// setsid(): a new session, led by the caller.
+#[inline(always)] // smaller binary: no Result repacked by the caller
+pub fn setsid() -> Result<usize, Errno> {
+    // SAFETY: setsid takes no argument.
+    check(unsafe { arch::syscall4(arch::SYS_SETSID, 0, 0, 0, 0) })
+}
+
+/// getsid(0): the caller's session, or -errno (a PID is never negative).
+pub fn getsid() -> isize {
+    // SAFETY: getsid takes a plain integer.
+    unsafe { arch::syscall4(arch::SYS_GETSID, 0, 0, 0, 0) }
+}
+
+/// setpgid(0, 0): a new process group, led by the caller.
+#[inline(always)] // smaller binary: no Result repacked by the caller
+pub fn setpgid() -> Result<usize, Errno> {
+    // SAFETY: setpgid takes plain integers.
+    check(unsafe { arch::syscall4(arch::SYS_SETPGID, 0, 0, 0, 0) })
+}
+
+/// ioctl(stdin, `request`, 0), for the two terminal requests without a pointer.
+#[inline(always)] // smaller binary: no Result repacked by the caller
+fn stdin_request(request: usize) -> Result<usize, Errno> {
+    // SAFETY: TIOCNOTTY and TIOCSCTTY (its 0: do not steal the terminal) read no memory.
+    check(unsafe { arch::syscall4(arch::SYS_IOCTL, 0, request, 0, 0) })
+}
+
+/// Gives up the controlling terminal, stdin (TIOCNOTTY).
+pub fn release_stdin_tty() -> Result<usize, Errno> {
+    stdin_request(TIOCNOTTY)
+}
+
+/// Makes stdin the controlling terminal of the caller's new session (TIOCSCTTY).
+pub fn take_stdin_tty() -> Result<usize, Errno> {
+    stdin_request(TIOCSCTTY)
+}
+
+/// tcsetpgrp(fd, pgrp): `pgrp` becomes the terminal's foreground process group.
+#[inline(always)] // smaller binary: no Result repacked by the caller
+pub fn tcsetpgrp(fd: RawFd, pgrp: i32) -> Result<usize, Errno> {
+    // SAFETY: TIOCSPGRP reads an int at a valid pointer.
+    check(unsafe {
+        arch::syscall4(
+            arch::SYS_IOCTL,
+            fd as usize,
+            TIOCSPGRP,
+            &pgrp as *const i32 as usize,
+            0,
+        )
+    })
 }
 
 /// Which side of a fork this is.

@@ -18,7 +18,11 @@ pub const SYS_CLOSE_RANGE: usize = 436;
 pub const SYS_READ: usize = 0;
 pub const SYS_GETPGID: usize = 121;
 pub const SYS_RT_SIGTIMEDWAIT: usize = 128;
-pub const TIOCNOTTY: rustix::ioctl::Opcode = 0x5422;
+pub const SYS_PRCTL: usize = 157;
+pub const SYS_GETSID: usize = 124;
+pub const SYS_IOCTL: usize = 16;
+pub const SYS_SETSID: usize = 112;
+pub const SYS_SETPGID: usize = 109;
 
 /// # Safety
 /// The arguments must be valid for system call `nr`.
