@@ -32,13 +32,14 @@ impl Message {
 
     /// The level at which the message shows in `style` (15 if it never does).
     pub fn level(self, style: u8) -> u8 {
-        let masks = SHOWN.get(style as usize).copied().unwrap_or_default();
-        let shown_at = |level: &u8| {
-            masks
-                .get(*level as usize)
-                .is_some_and(|m| m >> self.0 & 1 != 0)
-        };
-        (0..VERBOSITIES).find(shown_at).unwrap_or(15)
+        // The masks by reference: a copy of them costs code.
+        let masks = SHOWN.get(style as usize).map_or(&[][..], |m| &m[..]);
+        for (level, mask) in masks.iter().enumerate() {
+            if mask >> self.0 & 1 != 0 {
+                return level as u8;
+            }
+        }
+        15
     }
 }
 
