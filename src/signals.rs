@@ -123,7 +123,6 @@ pub fn parse_as(text: &[u8], tini: bool) -> Option<u8> {
 
 /// Parses dumb-init's `-r s:r` as its `sscanf(arg, "%d:%d")` does (s in 1..=31, r in
 /// 0..=31; text after r is ignored), and signal names on either side.
-#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 pub fn parse_rewrite(text: &[u8]) -> Option<(u8, u8)> {
     // sscanf's %d stores strtol's long in an int.
     let (from, to) = match scan_int(text) {
