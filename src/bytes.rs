@@ -3,15 +3,16 @@
 
 /// Parses an unsigned decimal number with no sign and no other text.
 pub fn parse_decimal(text: &[u8]) -> Option<u32> {
-    let mut value: u32 = 0;
+    // In a u64, a u32 times ten plus any byte cannot overflow: one check for both.
+    let mut value: u64 = 0;
     for &c in text {
         let digit = c.wrapping_sub(b'0');
-        if digit > 9 {
+        value = value * 10 + digit as u64;
+        if digit > 9 || value > u32::MAX as u64 {
             return None;
         }
-        value = value.checked_mul(10)?.checked_add(digit as u32)?;
     }
-    (!text.is_empty()).then_some(value)
+    (!text.is_empty()).then_some(value as u32)
 }
 
 /// A number as glibc's strtol reads it in base 10: blanks, an optional sign, decimal
@@ -29,7 +30,12 @@ pub fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
     }
     let (mut value, mut digits) = (0u64, false);
     while let [c @ b'0'..=b'9', after @ ..] = rest {
-        value = value.saturating_mul(10).saturating_add((c - b'0') as u64);
+        // Below 2^60 ten times more fits; from there one more digit passes i64::MAX + 1.
+        value = if value >> 60 == 0 {
+            value * 10 + (c - b'0') as u64
+        } else {
+            u64::MAX
+        };
         digits = true;
         rest = after;
     }

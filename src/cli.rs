@@ -351,11 +351,7 @@ pub fn parse<'a, A: AsRef<[u8]> + Assignment>(
                     }),
                     DELAY => add_delay(config, value),
                     // tini takes its own names only: SIGKILL, not KILL or 9.
-                    PDEATHSIG => match tini {
-                        true => signals::parse_tini(value),
-                        false => signals::parse(value),
-                    }
-                    .map(|s| config.pdeathsig = s),
+                    PDEATHSIG => signals::parse_as(value, tini).map(|s| config.pdeathsig = s),
                     // tini's strtol: " 3", "+3", "" (0) too.
                     REMAP_EXIT => bytes::parse_long(value)
                         .filter(|n| (0..=255).contains(n))

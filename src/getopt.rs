@@ -225,7 +225,6 @@ impl<'a, A: AsRef<[u8]>> Getopt<'a, A> {
 /// words, keeping their order, so `tini prog -v` is `tini -v prog`. A `--` moves along
 /// with them, so the words after it stay the program's. Returns where the options end
 /// and the program begins (an option missing its value at the very end stays without).
-#[inline(never)] // smaller binary: see "Binary size" in lib.rs
 pub fn permute<A: AsRef<[u8]>>(argv: &mut [A], table: &Table) -> usize {
     let mut first_word = 1; // where the words that are not options begin
     let mut index = 1;

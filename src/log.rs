@@ -79,7 +79,6 @@ struct Line {
 }
 
 impl Line {
-    #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     fn new(fd: BorrowedFd<'static>) -> Self {
         Self {
             fd,
@@ -102,6 +101,7 @@ impl Line {
         self
     }
 
+    #[inline(always)] // smaller binary: see "Binary size" in lib.rs
     fn number(&mut self, value: i64) -> &mut Self {
         if value < 0 {
             self.put(b'-');
@@ -275,25 +275,32 @@ impl<'a> Log<'a> {
         crate::sys::exit(1)
     }
 
-    /// `message`'s level, if it is shown.
+    /// `message`'s level, if it is shown: the callers' test, then `write`'s level.
+    #[cfg(test)]
     fn shown(&self, message: Message) -> Option<u8> {
-        let shown = self.shown >> message.0 & 1 != 0;
+        let shown = self.shows(message);
         shown.then(|| message.level(self.personality.style()))
     }
 
+    /// Writes `message`, which the caller has found shown.
     fn write(&self, message: Message, args: &Args) {
-        let Some(level) = self.shown(message) else {
-            return;
-        };
+        let level = message.level(self.personality.style());
+        // Each personality's prefix; tini's and catatonit's, one per level, follow theirs.
+        const PREFIXES: [u8; 4] = [
+            texts::DUMB_INIT_PREFIX.0,
+            texts::TINI_PREFIX.0,
+            texts::CATATONIT_PREFIX.0,
+            texts::NOTHING.0,
+        ];
+        const BY_LEVEL: u8 = 1 << Personality::Tini as u8 | 1 << Personality::Catatonit as u8;
+        let personality = self.personality as u8;
+        let by_level = BY_LEVEL >> personality & 1;
+        let prefix = Text(PREFIXES[personality as usize] + level * by_level);
+        let mut line = Line::new(stderr());
         // tini prints INFO, DEBUG and TRACE lines on stdout.
-        let (fd, prefix) = match self.personality {
-            Personality::Tini if level >= INFO => (stdout(), Text(texts::TINI_PREFIX.0 + level)),
-            Personality::Tini => (stderr(), Text(texts::TINI_PREFIX.0 + level)),
-            Personality::Catatonit => (stderr(), Text(texts::CATATONIT_PREFIX.0 + level)),
-            Personality::DumbInit => (stderr(), texts::DUMB_INIT_PREFIX),
-            Personality::Pause => (stderr(), texts::NOTHING),
-        };
-        let mut line = Line::new(fd);
+        if self.personality == Personality::Tini && level >= INFO {
+            line.fd = stdout();
+        }
         let pid = rustix::process::getpid().as_raw_nonzero().get();
         line.format(
             prefix,
@@ -319,7 +326,7 @@ impl<'a> Log<'a> {
         };
         let mut args = Args::texts(name, b"");
         // tini and catatonit log some of these as messages first.
-        let log = |message| self.write(message, &Args::texts(b"", b""));
+        let log = |message| self.emit_any(message, b"", 0, 0);
         // The row of `STOP_TEXTS`.
         let kind = match stop {
             Stop::Help => 0,
@@ -337,7 +344,10 @@ impl<'a> Log<'a> {
             Stop::BadValue(option, value)
                 if matches!(personality, Personality::Tini | Personality::Catatonit) =>
             {
-                return self.write(texts::BAD_VALUE, &Args::texts(option, value));
+                if self.shows(texts::BAD_VALUE) {
+                    self.write(texts::BAD_VALUE, &Args::texts(option, value));
+                }
+                return;
             }
             Stop::BadValue(_, value) => {
                 args.texts[1] = value;

@@ -78,7 +78,7 @@ pub fn parse_tini(text: &[u8]) -> Option<u8> {
 }
 
 /// `parse`, or with `tini` `parse_tini`: one function for both, smaller than two.
-fn parse_as(text: &[u8], tini: bool) -> Option<u8> {
+pub fn parse_as(text: &[u8], tini: bool) -> Option<u8> {
     if !tini && let Some(number) = parse_decimal(text) {
         return (1..=MAX_SIGNAL as u32)
             .contains(&number)

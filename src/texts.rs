@@ -32,13 +32,14 @@ impl Message {
 
     /// The level at which the message shows in `style` (15 if it never does).
     pub fn level(self, style: u8) -> u8 {
-        let masks = SHOWN.get(style as usize).copied().unwrap_or_default();
-        let shown_at = |level: &u8| {
-            masks
-                .get(*level as usize)
-                .is_some_and(|m| m >> self.0 & 1 != 0)
-        };
-        (0..VERBOSITIES).find(shown_at).unwrap_or(15)
+        // The masks by reference: a copy of them costs code.
+        let masks = SHOWN.get(style as usize).map_or(&[][..], |m| &m[..]);
+        for (level, mask) in masks.iter().enumerate() {
+            if mask >> self.0 & 1 != 0 {
+                return level as u8;
+            }
+        }
+        15
     }
 }
 
@@ -247,30 +248,30 @@ This option can be specified multiple times.\nUse --help for full usage.\n";
         /// %t1: the basename of argv[0]. tini's own layout.
         TINI_USAGE = "%t1 (%v2)
 Usage: %t1 [OPTIONS] PROGRAM -- [ARGS] | --version
-  --version: the version
-  -h: this help
-  -s: be a subreaper (always when not PID 1)
+  --version
+  -h: help
+  -l: license
+  -s: subreaper (always when not PID 1)
   -p SIGNAL: get SIGNAL when the parent dies
-  -v: more output (up to 3 times)
+  -v: more output (up to 3)
   -w: warn of each zombie reaped
   -g: signal the child's process group
-  -e EXIT_CODE: exit 0 if the child exits EXIT_CODE
-  -l: the license
+  -e EXIT_CODE: exit 0 for EXIT_CODE
 Env: TINI_SUBREAPER, TINI_VERBOSITY, TINI_KILL_PROCESS_GROUP, CRUMB_GRACE_PERIOD
 ";
         /// %t1: argv[0]. Tabs align the descriptions at column 24.
         DUMB_INIT_HELP = "%v1Usage: %t1 [option] command [[arg] ...]
+ -h, --help
+ -V, --version
+ -v, --verbose\t\tdebug lines
  -c, --single-child\tsignal the child only
  -r, --rewrite s:r\tforward signal s as r (0: drop it)
- -v, --verbose\t\tdebug lines
- -h, --help\t\tthis help
- -V, --version\t\tthe version
  --grace-period=SECONDS\tthen SIGKILL the others
  --signal-all\t\tas PID 1, signal every process
  --delay=SIG:SECONDS\thold SIG back
  --no-self-suspend\tno stop after TSTP, TTIN, TTOU
  --pdeathsig=SIG\tget SIG when the parent dies
- --remap-exit=CODE\texit 0 if the child exits CODE
+ --remap-exit=CODE\texit 0 for CODE
  --pause\t\trun nothing, reap until INT or TERM
 Env: DUMB_INIT_DEBUG=1, DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. man crumb-init
 ";
@@ -278,11 +279,11 @@ Env: DUMB_INIT_DEBUG=1, DUMB_INIT_SETSID=0, CRUMB_GRACE_PERIOD. man crumb-init
         /// catatonit's usage line, which also ends its usage errors.
         CATATONIT_USAGE = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]\n";
         CATATONIT_HELP = "usage: catatonit [-ghLPV] [--] <progname> [<arguments>...]
+  -h
+  -V, --version
+  -L  license
   -g  signal pid1's process group
-  -h  this help
-  -L  the license
   -P  run nothing, reap until INT or TERM
-  -V, --version  the version
 man crumb-init
 ";
         /// glibc's strsignal texts (tini names signals so): signals 1 to 31, then the
