@@ -11,7 +11,7 @@ use crate::log::Log;
 use crate::signals::{self, SIGCHLD, SIGINT, SIGKILL, SIGSTOP, SIGTERM, SigSet, bit};
 use crate::status::ChildEnd;
 use crate::sys;
-use crate::texts;
+use crate::texts::{self, Text};
 use core::mem::MaybeUninit;
 use rustix::event::epoll;
 use rustix::fd::{AsRawFd, BorrowedFd};
@@ -92,7 +92,7 @@ impl<'a> EventLoop<'a> {
     /// failure ends the program ("Unable to ...", exit 1).
     #[inline(never)] // smaller binary: see "Binary size" in lib.rs
     pub fn new(config: &'a Config, log: &'a Log<'a>) -> Self {
-        let setup = |what: &[u8], result: Result<(), Errno>| {
+        let setup = |what: Text, result: Result<(), Errno>| {
             if let Err(errno) = result {
                 log.fatal(what, errno);
             }
@@ -109,25 +109,25 @@ impl<'a> EventLoop<'a> {
         }
         if config.pdeathsig != 0 {
             let pdeathsig = sys::set_parent_death_signal(config.pdeathsig);
-            setup(b"set the parent death signal", pdeathsig.map(drop));
+            setup(texts::SET_PARENT_DEATH_SIGNAL, pdeathsig.map(drop));
         }
         let epoll = match sys::epoll_create().get() {
             Ok(epoll) => epoll,
-            Err(errno) => log.fatal(b"create an epoll instance", errno),
+            Err(errno) => log.fatal(texts::CREATE_EPOLL, errno),
         };
         // A new descriptor, watched for input with `token` as its epoll data.
-        let watched = |what: &[u8], new: sys::KeptFd, token: u64| {
+        let watched = |what: Text, new: sys::KeptFd, token: u64| {
             let fd = match new.get() {
                 Ok(fd) => fd,
                 Err(errno) => log.fatal(what, errno),
             };
             let data = epoll::EventData::new_u64(token);
             let added = epoll::add(epoll, fd, data, epoll::EventFlags::IN);
-            setup(b"watch events", added);
+            setup(texts::WATCH_EVENTS, added);
             fd
         };
-        let signals = watched(b"create a signalfd", sys::signalfd(!0), SIGNALS);
-        let new_timer = |token| watched(b"create a timer", sys::timerfd_create(), token);
+        let signals = watched(texts::CREATE_SIGNALFD, sys::signalfd(!0), SIGNALS);
+        let new_timer = |token| watched(texts::CREATE_TIMER, sys::timerfd_create(), token);
         let grace_timer = (config.grace_seconds > 0).then(|| new_timer(GRACE));
         let mut this = Self {
             config,
@@ -190,7 +190,7 @@ impl<'a> EventLoop<'a> {
             let token = match sys::epoll_wait(self.epoll) {
                 Ok(token) => token,
                 Err(Errno::INTR) => continue,
-                Err(errno) => self.log.fatal(b"wait for events", errno),
+                Err(errno) => self.log.fatal(texts::WAIT_FOR_EVENTS, errno),
             };
             match token {
                 SIGNALS => self.read_signals(),

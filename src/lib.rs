@@ -65,7 +65,7 @@ pub fn run(argv: &mut [CArg], envp: &mut [CArg]) -> u8 {
 
     let inherited = match inherit::take_over(personality) {
         Ok(inherited) => inherited,
-        Err(errno) => log.fatal(b"block signals", errno),
+        Err(errno) => log.fatal(texts::BLOCK_SIGNALS, errno),
     };
     let mut event_loop = EventLoop::new(&config, &log);
     if !config.pause {

@@ -3,7 +3,8 @@
 //!
 //! The texts (in `texts`) have `%` placeholders: `%d1` prints argument 1 as a number,
 //! `%s1` as a signal name without `SIG`, `%E1` as its strerror text, `%t1` prints text
-//! 1; `%v1` and `%v2` are dumb-init's and tini's version texts. Lines are assembled in a
+//! 1; `%v1` and `%v2` are dumb-init's and tini's version texts, or, with a number, the
+//! text that many after them (`Log::fatal`'s setup steps). Lines are assembled in a
 //! small buffer and written with one write(2), so that lines do not interleave.
 
 use crate::cli::{INFO, Personality, Stop, TRACE};
@@ -138,7 +139,10 @@ impl Line {
             1 => self.signal(n),
             2 => self.error(n, args),
             3 => self.text(args.texts[at % 2]),
-            4 => self.format(Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2), args),
+            4 => self.format(
+                Text(texts::DUMB_INIT_VERSION.0 + at as u8 % 2 + n as u8),
+                args,
+            ),
             _ => self.strsignal(n, args),
         }
     }
@@ -270,8 +274,11 @@ impl<'a> Log<'a> {
     }
 
     /// A setup step failed: "Unable to <what>", and the program ends with status 1.
-    pub fn fatal(&self, what: &[u8], errno: Errno) -> ! {
-        self.emit_text(texts::SETUP_FAILED, what, errno);
+    /// `what` is one of the setup steps of the catalogue, which follow `TINI_VERSION`:
+    /// `%v2` prints the text that many after it.
+    pub fn fatal(&self, what: Text, errno: Errno) -> ! {
+        let step = what.0 - texts::TINI_VERSION.0;
+        self.emit_any(texts::SETUP_FAILED, b"", Num::from(errno).0, step.into());
         crate::sys::exit(1)
     }
 
@@ -505,14 +512,43 @@ mod tests {
         line.format(
             texts::SETUP_FAILED.text(texts::DUMB_INIT),
             &Args {
-                texts: [b"fork", b""],
-                numbers: [11, 0],
+                texts: [b"", b""],
+                numbers: [11, (texts::BLOCK_SIGNALS.0 - texts::TINI_VERSION.0).into()],
             },
         );
         assert_eq!(
             line.buffer.as_slice(),
-            b"Unable to fork (errno=11 Resource temporarily unavailable). Exiting."
+            b"Unable to block signals (errno=11 Resource temporarily unavailable). Exiting."
         );
+    }
+
+    #[test]
+    fn setup_steps_are_filled() {
+        let steps = [
+            (
+                texts::SET_PARENT_DEATH_SIGNAL,
+                "set the parent death signal",
+            ),
+            (texts::CREATE_EPOLL, "create an epoll instance"),
+            (texts::WATCH_EVENTS, "watch events"),
+            (texts::CREATE_SIGNALFD, "create a signalfd"),
+            (texts::CREATE_TIMER, "create a timer"),
+            (texts::WAIT_FOR_EVENTS, "wait for events"),
+            (texts::BLOCK_SIGNALS, "block signals"),
+            (texts::UNBLOCK_SIGNALS, "unblock signals"),
+        ];
+        for (step, what) in steps {
+            let mut line = Line::new(nowhere());
+            line.format(
+                texts::SETUP_FAILED.text(texts::CATATONIT),
+                &Args {
+                    texts: [b"", b""],
+                    numbers: [2, (step.0 - texts::TINI_VERSION.0).into()],
+                },
+            );
+            let expected = format!("failed to {what}: No such file or directory");
+            assert_eq!(line.buffer.as_slice(), expected.as_bytes());
+        }
     }
 
     #[test]

@@ -72,7 +72,7 @@ fn run_child(
         sys::discard_pending(signals::SIGPIPE);
     }
     if let Err(errno) = inherited.restore(config.personality) {
-        log.fatal(b"unblock signals", errno);
+        log.fatal(texts::UNBLOCK_SIGNALS, errno);
     }
     // Taken before execvp, which may put a path and /bin/sh in its place.
     let command = CArg::nth(argv, config.command);

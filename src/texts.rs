@@ -143,11 +143,11 @@ catalogue! {
         pub FORK_FAILED =
             0 "Unable to fork. Exiting.", 0 "fork failed: %E1", 0 "failed to fork child: %E1";
         pub SPAWN_FAILED = 4 "", 4 "", 0 "failed to spawn pid1: %E1";
-        /// A setup system call failed: %t1 says what it was for.
+        /// A setup system call failed: %v2 says what it was for.
         pub SETUP_FAILED =
-            0 "Unable to %t1 (errno=%d1 %E1). Exiting.",
-            0 "Unable to %t1: %E1",
-            0 "failed to %t1: %E1";
+            0 "Unable to %v2 (errno=%d1 %E1). Exiting.",
+            0 "Unable to %v2: %E1",
+            0 "failed to %v2: %E1";
         pub SUBREAPER = 4 "", 4 "Registered as child subreaper", 4 "";
         pub NO_SUBREAPER =
             3 "Unable to become a subreaper (errno=%d1 %E1); orphans go to the parent's reaper.",
@@ -323,6 +323,15 @@ man crumb-init
         UNKNOWN_SIGNAL = "Unknown signal ";
         /// An error number without a text of its own, followed by the number.
         UNKNOWN_ERROR = "Unknown error ";
+        /// The setup steps of `SETUP_FAILED`, its `%v2` (see `Log::fatal`).
+        SET_PARENT_DEATH_SIGNAL = "set the parent death signal";
+        CREATE_EPOLL = "create an epoll instance";
+        WATCH_EVENTS = "watch events";
+        CREATE_SIGNALFD = "create a signalfd";
+        CREATE_TIMER = "create a timer";
+        WAIT_FOR_EVENTS = "wait for events";
+        BLOCK_SIGNALS = "block signals";
+        UNBLOCK_SIGNALS = "unblock signals";
     }
     // glibc's texts for the errors an init meets.
     errors {
@@ -377,8 +386,10 @@ const NEWLINE: u8 = TAB + 1;
 const FIRST_CODE: u8 = 0x7f;
 const MAX_PAIRS: usize = 161;
 
-// `%v1` and `%v2` are found by adding the argument to `DUMB_INIT_VERSION`.
+// `%v1` and `%v2` are found by adding the argument to `DUMB_INIT_VERSION`, then the
+// number: the setup steps follow `TINI_VERSION`.
 const _: () = assert!(TINI_VERSION.0 == DUMB_INIT_VERSION.0 + 1);
+const _: () = assert!(SET_PARENT_DEATH_SIGNAL.0 > TINI_VERSION.0);
 // strsignal texts are found by adding the signal to `SIGNAL_TEXTS`.
 const _: () = assert!(SIGSYS_TEXT.0 == SIGNAL_TEXTS.0 + 30);
 

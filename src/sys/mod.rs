@@ -378,7 +378,7 @@ pub fn fork() -> Result<Forked, Errno> {
 /// # Safety
 /// `path` must be a NUL-terminated string and `argv` and `envp` NULL-terminated arrays
 /// of NUL-terminated strings.
-#[inline(always)] // smaller binary: no Errno packed for the caller to unpack
+#[inline(never)] // smaller binary: one copy of the call for exec's two execve
 pub unsafe fn execve(path: *const u8, argv: *const *const u8, envp: *const *const u8) -> Errno {
     // SAFETY: the caller guarantees the three pointers are what execve expects.
     let ret = unsafe {
