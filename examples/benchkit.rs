@@ -627,17 +627,7 @@ fn storm(args: &[String]) {
     let before = init_usage();
     let start = now_ns();
     for i in 0..count {
-        let middle = fork();
-        if middle == 0 {
-            if fork() == 0 {
-                // SAFETY: leave at once, without the parent's atexit handlers.
-                unsafe { libc::_exit(0) };
-            }
-            // SAFETY: as above.
-            unsafe { libc::_exit(0) };
-        }
-        // SAFETY: waits for its own child only.
-        unsafe { libc::waitpid(middle, std::ptr::null_mut(), 0) };
+        orphan();
         if i % every == every - 1 {
             sample(&mut stat);
         }
