@@ -726,15 +726,35 @@ def count_rows():
     ]
 
 
-def main_rows(args):
+def footprint_rows(rss_label):
+    """Size and memory, in both tables."""
     return [
         ("stripped size", "size", " B", 0, "ratio"),
         ("static", "static", "", 0, "bool"),
-        ("VmRSS, child sleeping (KiB)", "rss", "", 0, "ratio"),
+        (rss_label, "rss", "", 0, "ratio"),
         ("… of which RssAnon (KiB)", "rss_anon", "", 0, "ratio"),
         ("VmHWM (KiB)", "hwm", "", 0, "ratio"),
+    ]
+
+
+def reap_rows(args):
+    """The timed reaping storm, in both tables."""
+    return [
+        (f"reap {args.storm:,} orphans: time added (ms, paired)", "reap_over", "", 0, "timed"),
+        ("reap: init CPU per orphan (µs)", "reap_cpu", "", 1, "timed"),
+        ("reap: max zombies seen", "reap_zombies", "", 0, "plain"),
+    ]
+
+
+def idle_row(args):
+    return (f"idle: voluntary wake-ups in {args.idle:g} s", "idle_wake", "", 0, "plain")
+
+
+def main_rows(args):
+    return [
+        *footprint_rows("VmRSS, child sleeping (KiB)"),
         *count_rows(),
-        (f"idle: voluntary wake-ups in {args.idle:g} s", "idle_wake", "", 0, "plain"),
+        idle_row(args),
         ("start-up: `INIT true` (ms)", "start", "", 2, "timed"),
         ("start-up: added to `true` (ms, paired)", "start_over", "", 2, "timed"),
         ("signal latency p50 (µs)", "lat_p50", "", 1, "timed"),
@@ -742,25 +762,17 @@ def main_rows(args):
         ("signal latency added, p99 (µs, paired)", "lat_d99", "", 1, "timed"),
         ("signal latency added, one CPU, p50 (µs, paired)", "lat_d50_pin", "", 1, "timed"),
         ("signal latency added, one CPU, p99 (µs, paired)", "lat_d99_pin", "", 1, "timed"),
-        (f"reap {args.storm:,} orphans: time added (ms, paired)", "reap_over", "", 0, "timed"),
-        ("reap: init CPU per orphan (µs)", "reap_cpu", "", 1, "timed"),
-        ("reap: max zombies seen", "reap_zombies", "", 0, "plain"),
+        *reap_rows(args),
     ]
 
 
 def pause_rows(args):
     return [
-        ("stripped size", "size", " B", 0, "ratio"),
-        ("static", "static", "", 0, "bool"),
-        ("VmRSS (KiB)", "rss", "", 0, "ratio"),
-        ("… of which RssAnon (KiB)", "rss_anon", "", 0, "ratio"),
-        ("VmHWM (KiB)", "hwm", "", 0, "ratio"),
+        *footprint_rows("VmRSS (KiB)"),
         ("syscalls: execve → first wait", "sys_init", "", 0, "ratio"),
         *(row for row in count_rows() if row[1].endswith(("_batch", "_chain"))),
-        (f"idle: voluntary wake-ups in {args.idle:g} s", "idle_wake", "", 0, "plain"),
-        (f"reap {args.storm:,} orphans: time added (ms, paired)", "reap_over", "", 0, "timed"),
-        ("reap: init CPU per orphan (µs)", "reap_cpu", "", 1, "timed"),
-        ("reap: max zombies seen", "reap_zombies", "", 0, "plain"),
+        idle_row(args),
+        *reap_rows(args),
     ]
 
 
